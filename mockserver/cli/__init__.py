@@ -1,0 +1,26 @@
+"""The ``mockgate`` command line: a click group whose subcommands live one per module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from mockserver import __version__
+from mockserver.cli.specs import specs
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mockgate")
+def cli() -> None:
+    """Contract specs, mocks and conformance suites for four HTTP APIs."""
+
+
+cli.add_command(specs)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="mockgate")
