@@ -1,0 +1,1 @@
+"""One package per mocked API: its pure core (rules, seed data) and, later, its handlers."""

@@ -1,0 +1,70 @@
+"""The state of a mock: named collections of JSON records, behind a small interface.
+
+Handlers and domain code see only ``Store``; ``memory.MemoryStore`` is the implementation used
+today, and a persistent one can sit beside it without them changing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+__all__ = ["Record", "Snapshot", "Store", "dump_json", "load_json"]
+
+Record = dict[str, Any]
+Snapshot = dict[str, dict[str, Record]]
+
+
+class Store(Protocol):
+    """Collections of records keyed by id, in insertion order.
+
+    A record returned by ``get``/``values`` must be treated as read-only: ``put`` it back to
+    change it, so every implementation sees every write.
+    """
+
+    def get(self, collection: str, key: str) -> Record | None: ...
+
+    def put(self, collection: str, key: str, record: Record) -> None: ...
+
+    def delete(self, collection: str, key: str) -> Record | None: ...
+
+    def values(self, collection: str) -> list[Record]: ...
+
+    def count(self, collection: str) -> int: ...
+
+    def snapshot(self) -> Snapshot:
+        """A deep copy of every collection."""
+        ...
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Replace every collection with (a copy of) ``snapshot``."""
+        ...
+
+    def reset(self) -> None:
+        """Back to the state the store was seeded with."""
+        ...
+
+
+def dump_json(store: Store) -> str:
+    """The whole state as a JSON document (the admin API's ``GET state``)."""
+    return json.dumps(store.snapshot(), ensure_ascii=False, sort_keys=False)
+
+
+def load_json(store: Store, text: str | bytes) -> None:
+    """Replace the state with a JSON document produced by ``dump_json``.
+
+    Raises ``ValueError`` naming the first thing wrong with its shape; the store is unchanged then.
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"state is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("state must be an object of collections")
+    for name, collection in data.items():
+        if not isinstance(collection, dict):
+            raise ValueError(f"state.{name} must be an object of records keyed by id")
+        for key, record in collection.items():
+            if not isinstance(record, dict):
+                raise ValueError(f"state.{name}.{key} must be an object")
+    store.restore(data)
