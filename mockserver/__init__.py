@@ -1,3 +1,9 @@
-"""mockgate's mock server: specs, seed data and (soon) the stateful mocks built on them."""
+"""mockgate's mock server: specs, seed data and the stateful mocks built on them."""
+
+import warnings
 
 __version__ = "0.1.0"
+
+# Connexion 3.3 imports starlette.testclient, which warns under Starlette 1.10 on every start of
+# `mockgate serve`; the warning concerns a test client mockgate does not use.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")

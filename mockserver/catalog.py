@@ -104,6 +104,22 @@ class ApiSpec:
         except KeyError:
             raise KeyError(f"{self.name} has no operation {method.upper()} {path}") from None
 
+    @cached_property
+    def _operations_by_id(self) -> dict[str, dict[str, Any]]:
+        return {
+            op["operationId"]: op
+            for item in self.resolved.get("paths", {}).values()
+            for method in HTTP_METHODS
+            if (op := item.get(method)) and "operationId" in op
+        }
+
+    def operation_by_id(self, operation_id: str) -> dict[str, Any]:
+        """The resolved Operation Object whose ``operationId`` is ``operation_id``."""
+        try:
+            return self._operations_by_id[operation_id]
+        except KeyError:
+            raise KeyError(f"{self.name} has no operation {operation_id!r}") from None
+
     def response_schema(self, method: str, path: str, status: int | str) -> dict[str, Any] | None:
         """The JSON schema of the response ``status`` (falling back to ``NXX`` and ``default``)."""
         responses = self.operation(method, path).get("responses", {})

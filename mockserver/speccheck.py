@@ -18,7 +18,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from mockserver.catalog import HTTP_METHODS, ApiSpec
 
-__all__ = ["Problem", "check_spec", "example_errors"]
+__all__ = ["Problem", "check_spec", "example_errors", "locate"]
 
 Pointer = tuple[str | int, ...]
 _FORMATS = OAS30Validator.FORMAT_CHECKER
@@ -57,7 +57,7 @@ def check_spec(path: Path) -> list[Problem]:
         return [Problem(str(path), (), "not an OpenAPI document (expected a mapping)")]
 
     def located(pointer: Pointer, message: str) -> Problem:
-        line, column = _locate(nodes, pointer)
+        line, column = locate(nodes, pointer)
         return Problem(str(path), pointer, message, line, column)
 
     version = str(document.get("openapi", ""))
@@ -197,7 +197,7 @@ def _follow(document: Any, ref_or_pointer: str | Sequence[str | int]) -> Any:
     return node
 
 
-def _locate(node: yaml.Node | None, pointer: Pointer) -> tuple[int | None, int | None]:
+def locate(node: yaml.Node | None, pointer: Pointer) -> tuple[int | None, int | None]:
     """1-based line and column of the deepest node of ``pointer`` found in the YAML tree.
 
     A mapping entry is located at its key, so a message points at the line that names it.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from mockserver import __version__
+from mockserver.cli.serve import serve
 from mockserver.cli.specs import specs
 
 __all__ = ["cli", "main"]
@@ -18,6 +19,7 @@ def cli() -> None:
     """Contract specs, mocks and conformance suites for four HTTP APIs."""
 
 
+cli.add_command(serve)
 cli.add_command(specs)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["SESSION_COOKIE_NAMES", "User", "authenticate"]
+__all__ = ["SESSION_COOKIE_NAMES", "User", "authenticate", "holder_of"]
 
 # next-auth v5 names its cookie with the `__Secure-` prefix on HTTPS deployments.
 SESSION_COOKIE_NAMES = ("authjs.session-token", "__Secure-authjs.session-token")
@@ -49,13 +49,14 @@ def authenticate(
     known = tuple(users)
     candidates = [*_cookie_tokens(cookie), *_bearer_tokens(authorization)]
     for candidate in candidates:
-        user = _holder(known, candidate)
+        user = holder_of(known, candidate)
         if user is not None:
             return user
     return None
 
 
-def _holder(users: tuple[User, ...], candidate: str) -> User | None:
+def holder_of(users: Iterable[User], candidate: str) -> User | None:
+    """The user whose token is ``candidate``, or ``None``."""
     # `compare_digest` refuses non-ASCII `str`; bytes take any header value. `surrogatepass` keeps
     # even a lone surrogate from raising. Every user is compared, so timing does not tell which
     # position matched.

@@ -1,0 +1,242 @@
+"""``create_app``: one Connexion 3 ``AsyncApp`` per mocked API, wired to its context.
+
+The app serves the bundled spec with strict request validation; handlers come from
+``mockserver/apis/<api>/handlers.py`` by the snake_case of their operationId (bound to the
+``MockContext``), and an operation without a handler answers with the spec's example. Errors of
+every kind reach the client in the API's own shape. ``/__mockgate`` carries the admin API.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from starlette.middleware.cors import CORSMiddleware
+
+from mockserver import examples
+from mockserver.admin import ADMIN_SPEC, admin_handlers
+from mockserver.catalog import get_api
+from mockserver.clock import Clock
+from mockserver.context import MockContext, MockOptions
+from mockserver.datasets import load_dataset
+from mockserver.errors import ApiError, describe
+from mockserver.middleware import ADMIN_PREFIX, MockMiddleware
+from mockserver.plugin import RequestInfo, load_api
+from mockserver.responses import encode_json
+from mockserver.routes import RouteTable
+from mockserver.schemas import ResponseValidator
+from mockserver.store import Store
+from mockserver.store.memory import MemoryStore
+from mockserver.validation import VALIDATORS
+
+__all__ = ["context_of", "create_app", "docs_paths"]
+
+log = logging.getLogger("mockgate")
+
+# Where each API's Swagger UI and JSON spec are served: state-tracking documents its own.
+_DOCS = {"state-tracking": ("/api/docs", "/api/docs/openapi.json")}
+_DEFAULT_DOCS = ("/docs", "/openapi.json")
+
+
+def docs_paths(api: str) -> tuple[str, str]:
+    """(Swagger UI path, JSON spec path) of ``api``'s mock."""
+    return _DOCS.get(api, _DEFAULT_DOCS)
+
+
+def create_app(
+    api: str,
+    *,
+    seed: int = 0,
+    dataset: str = "demo",
+    clock: Clock | None = None,
+    store: Store | None = None,
+    api_keys: Iterable[str] = (),
+    validate_responses: bool = False,
+    cors: bool = True,
+    cors_origins: Iterable[str] = (),
+    access_log: bool = False,
+) -> AsyncApp:
+    """The mock of ``api`` (one of the bundled APIs), seeded with ``dataset``."""
+    spec = get_api(api)
+    plugin = load_api(api)
+    clock = clock or Clock()
+    started_at = clock.now()
+    options = MockOptions(
+        seed=seed,
+        dataset=dataset,
+        api_keys=tuple(api_keys),
+        validate_responses=validate_responses,
+        cors=cors,
+        cors_origins=tuple(cors_origins),
+        access_log=access_log,
+    )
+    if store is None:
+        store = MemoryStore(load_dataset(plugin, spec, dataset, seed=seed, now=started_at))
+    ctx = MockContext(
+        spec=spec,
+        api=plugin,
+        store=store,
+        clock=clock,
+        options=options,
+        started_at=started_at,
+        routes=RouteTable.from_spec(spec.resolved),
+    )
+    if validate_responses:
+        ctx.validator = ResponseValidator.from_spec(spec.resolved)
+        ctx.validator.precompile()
+
+    ui_path, spec_path = docs_paths(api)
+    app = AsyncApp(f"mockgate.{api}")
+    app.add_api(
+        copy.deepcopy(spec.document),
+        name=api,
+        resolver=_Resolver(ctx),
+        strict_validation=plugin.strict_validation,
+        pythonic_params=True,
+        validator_map=VALIDATORS,
+        security_map=_security_map(),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=ui_path, spec_path=spec_path),
+    )
+    app.add_api(
+        copy.deepcopy(ADMIN_SPEC),
+        base_path=ADMIN_PREFIX,
+        name="mockgate-admin",
+        resolver=_Resolver(ctx, admin_handlers),
+        strict_validation=True,
+        pythonic_params=True,
+        validator_map=VALIDATORS,
+    )
+    for error in (ProblemException, Exception, 404, 405):
+        app.add_error_handler(error, _error_handler)
+    app.add_middleware(
+        MockMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        ctx=ctx,
+        docs_prefixes=(ui_path, spec_path),
+    )
+    if cors:
+        # Added last, so it runs first: preflights are answered before anything else.
+        app.add_middleware(
+            CORSMiddleware,
+            position=MiddlewarePosition.BEFORE_EXCEPTION,
+            **_cors_options(options.cors_origins),
+        )
+    app._mockgate_context = ctx  # type: ignore[attr-defined]  # read by context_of()
+    return app
+
+
+def context_of(app: AsyncApp) -> MockContext:
+    """The ``MockContext`` of an app built by ``create_app`` (for tests and the CLI)."""
+    return app._mockgate_context  # type: ignore[attr-defined,no-any-return]
+
+
+def _cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
+    # Browsers refuse credentials with a wildcard origin, so credentials need an explicit list.
+    return {
+        "allow_origins": list(origins) or ["*"],
+        "allow_credentials": bool(origins),
+        "allow_methods": ["*"],
+        "allow_headers": ["*"],
+        "expose_headers": [
+            "X-Request-Id",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+            "Retry-After",
+        ],
+    }
+
+
+class _Resolver(Resolver):
+    """operationId → the handler of the same name (snake_case), bound to the context."""
+
+    def __init__(self, ctx: MockContext, module: Any = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.module = module if module is not None else ctx.api.handlers
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Any:
+        handler = getattr(self.module, _snake(operation_id), None)
+        if handler is None:
+            return functools.partial(_example_handler, self.ctx, operation_id)
+        return functools.partial(handler, self.ctx)
+
+
+async def _example_handler(ctx: MockContext, operation_id: str, **_: Any) -> Any:
+    """An operation without a handler answers with its spec's first 2xx example."""
+    try:
+        choice = examples.choose_example(ctx.spec.operation_by_id(operation_id))
+    except examples.NoExample as exc:
+        raise _NotImplementedProblem(f"{operation_id} has no handler and {exc}") from None
+    return choice.body, choice.status, choice.headers
+
+
+class _NotImplementedProblem(Exception):
+    pass
+
+
+def _snake(operation_id: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+async def _error_handler(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    ctx: MockContext = request.scope["mockgate"]
+    error = describe(exc)
+    method, path = request.scope["method"], request.scope["path"]
+    if isinstance(exc, _NotImplementedProblem):
+        error = ApiError(501, str(exc))
+    elif error.status == 404 and ctx.routes.match(method, path) is None:
+        error = ApiError(404, f"No operation at {method} {path}")
+    elif error.status == 405:
+        allowed = ctx.routes.allowed(path)
+        error = ApiError(
+            405,
+            f"{method} is not allowed on {path}; use {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+    elif error.status >= 500:
+        log.exception("%s %s failed", method, path, exc_info=exc)
+    info = RequestInfo(method, path, request.scope.get("mockgate.request_id", ""), ctx.clock.now())
+    if path.startswith(ADMIN_PREFIX):
+        body: Any = {"error": error.message, "status": error.status}
+        if error.details:
+            body["details"] = [{"path": d.path, "message": d.message} for d in error.details]
+    else:
+        body = ctx.api.error_body(error, info)
+    return ConnexionResponse(
+        status_code=error.status,
+        body=encode_json(body),
+        content_type="application/json",
+        headers=error.headers,
+    )
+
+
+def _verify(credential: str, request: ConnexionRequest) -> dict[str, Any] | None:
+    ctx: MockContext = request.scope["mockgate"]
+    principal = ctx.api.authenticate(ctx, credential)
+    return None if principal is None else {"sub": principal.id, "principal": principal}
+
+
+class _Bearer(BearerSecurityHandler):
+    def _resolve_func(self, security_scheme: Any) -> Any:
+        return _verify
+
+
+class _ApiKey(ApiKeySecurityHandler):
+    def _resolve_func(self, security_scheme: Any) -> Any:
+        return _verify
+
+
+def _security_map() -> dict[str, Any]:
+    return {"bearer": _Bearer, "apiKey": _ApiKey}

@@ -1,0 +1,178 @@
+"""``mockgate serve``: the mocks, on their documented ports, in one process."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import click
+
+from mockserver.catalog import bundled_apis
+from mockserver.clock import Clock
+from mockserver.plugin import DATASETS
+from mockserver.timestamps import parse_timestamp
+
+__all__ = ["serve"]
+
+# `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes.
+FROZEN_START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        api, sep, rest = value.partition("=")
+        if not sep or api not in bundled_apis():
+            raise click.BadParameter(
+                f"{value!r}: expected API=VALUE with API one of {', '.join(bundled_apis())}",
+                param_hint=option,
+            )
+        pairs[api] = rest
+    return pairs
+
+
+@click.command()
+@click.argument("apis", nargs=-1, metavar="[API]...")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", "ports", multiple=True, metavar="API=PORT", help="Port of one API (repeatable)."
+)
+@click.option("--seed", default=1, show_default=True, help="Seed of the generated data.")
+@click.option(
+    "--dataset",
+    default="demo",
+    show_default=True,
+    metavar="NAME|FILE",
+    help=f"One of {', '.join(DATASETS)}, or a JSON/YAML file shaped like GET /__mockgate/state.",
+)
+@click.option(
+    "--clock",
+    "clock_option",
+    default="real",
+    show_default=True,
+    metavar="real|frozen|speed=N",
+    help="How virtual time runs (changeable later through POST /__mockgate/clock).",
+)
+@click.option("--start", metavar="TIME", help="Virtual time at start (ISO 8601 with zone).")
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    metavar="[API=]KEY",
+    help="Accept KEY (instead of the printed dev key) on every keyed API, or on API only.",
+)
+@click.option("--state-file", type=click.Path(), help="Not available yet (persistence is planned).")
+@click.option("--no-cors", is_flag=True, help="Do not answer CORS requests.")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Allow credentials from ORIGIN (repeatable); otherwise any origin, no credentials.",
+)
+@click.option("--validate-responses", is_flag=True, help="Check every response against the spec.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    apis: tuple[str, ...],
+    host: str,
+    ports: tuple[str, ...],
+    seed: int,
+    dataset: str,
+    clock_option: str,
+    start: str | None,
+    api_keys: tuple[str, ...],
+    state_file: str | None,
+    no_cors: bool,
+    cors_origins: tuple[str, ...],
+    validate_responses: bool,
+    access_log: bool,
+    log_level: str,
+) -> None:
+    """Serve the mocks of API... (all four when none is named) on their documented ports.
+
+    Each mock has Swagger UI, an admin API under /__mockgate (reset, state, request journal,
+    clock, faults) and answers Prism-style Prefer headers (code=, example=, dynamic=, delay=).
+    """
+    from mockserver.app import context_of, create_app, docs_paths
+    from mockserver.datasets import DatasetError
+    from mockserver.server import MockServer
+    from mockserver.server import serve as run
+
+    if state_file is not None:
+        raise click.UsageError("--state-file is not available yet: state lives in memory")
+    unknown = [a for a in apis if a not in bundled_apis()]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: bundled APIs are {', '.join(bundled_apis())}", param_hint="API"
+        )
+    port_of = _ports(ports)
+    keys_for = _keys_by_api(api_keys)
+    try:
+        when = parse_timestamp(start) if start else None
+        frozen_default = FROZEN_START if clock_option == "frozen" else None
+        clock = Clock.from_option(clock_option, start=when or frozen_default)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+    logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    mocks = []
+    for api in apis or tuple(bundled_apis()):
+        try:
+            app = create_app(
+                api,
+                seed=seed,
+                dataset=dataset,
+                clock=clock,
+                api_keys=keys_for(api),
+                validate_responses=validate_responses,
+                cors=not no_cors,
+                cors_origins=cors_origins,
+                access_log=access_log,
+            )
+        except DatasetError as exc:
+            raise click.ClickException(str(exc)) from None
+        port = port_of.get(api) or bundled_apis()[api].default_port or 8000
+        mocks.append(MockServer(api, host, port, app))
+
+    def banner() -> None:
+        click.echo(
+            f"mockgate: {len(mocks)} mock(s), seed {seed}, dataset {dataset}, clock {clock_option}"
+        )
+        for mock in mocks:
+            ctx = context_of(mock.app)
+            base = f"http://{host}:{mock.port}"
+            ui, _ = docs_paths(mock.api)
+            click.echo(f"  {mock.api:<15} {base}   docs {base}{ui}/   admin {base}/__mockgate/ui/")
+            for line in ctx.api.credentials_help(ctx):
+                click.echo(f"  {'':<15} {line}")
+        click.echo("Ctrl-C stops.")
+
+    run(mocks, log_level=log_level, on_ready=banner)
+
+
+def _keys_by_api(values: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    """``KEY`` applies to every API, ``API=KEY`` to that API only."""
+    everywhere, scoped = [], {}
+    for value in values:
+        api, sep, key = value.partition("=")
+        if sep and api in bundled_apis():
+            scoped.setdefault(api, []).append(key)
+        else:
+            everywhere.append(value)
+    return lambda api: (*everywhere, *scoped.get(api, []))
+
+
+def _ports(values: tuple[str, ...]) -> dict[str, int]:
+    ports = {}
+    for api, port in _pairs(values, "--port").items():
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"{api}={port}: a port is 1-65535", param_hint="--port")
+        ports[api] = int(port)
+    return ports

@@ -1,0 +1,56 @@
+"""Everything one running mock holds: its spec, state, clock, journal, faults and options.
+
+One ``MockContext`` per mock app, built by ``create_app`` and handed to every handler (bound as
+its first argument) and to the middleware; there are no module globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mockserver.catalog import ApiSpec
+from mockserver.clock import Clock
+from mockserver.faults import FaultBook
+from mockserver.journal import Journal
+from mockserver.plugin import MockApi
+from mockserver.routes import RouteTable
+from mockserver.schemas import ResponseValidator
+from mockserver.store import Store
+
+__all__ = ["MockContext", "MockOptions"]
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    seed: int = 0
+    dataset: str = "demo"
+    api_keys: tuple[str, ...] = ()
+    validate_responses: bool = False
+    cors: bool = True
+    cors_origins: tuple[str, ...] = ()
+    access_log: bool = False
+
+
+@dataclass
+class MockContext:
+    spec: ApiSpec
+    api: MockApi
+    store: Store
+    clock: Clock
+    options: MockOptions
+    started_at: datetime
+    routes: RouteTable
+    journal: Journal = field(default_factory=Journal)
+    faults: FaultBook = field(default_factory=FaultBook)
+    violations: list[str] = field(default_factory=list)
+    # Set when responses are checked against the spec before they leave.
+    validator: ResponseValidator | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        return self.options.api_keys or self.api.default_keys()

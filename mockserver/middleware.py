@@ -1,0 +1,288 @@
+"""The request pipeline every mock shares, in front of Connexion.
+
+For each request to the API (not to ``/__mockgate`` or the docs): a request id, the journal
+entry, faults and ``Prefer`` (status, example, dynamic, delay), response self-validation when
+asked for, and one access-log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+
+from mockserver import dynamic, examples
+from mockserver.context import MockContext
+from mockserver.errors import ApiError
+from mockserver.journal import JournalEntry
+from mockserver.plugin import RequestInfo
+from mockserver.prefer import PreferError, parse_prefer
+from mockserver.responses import encode_json, error_response, json_response
+from mockserver.schemas import ResponseValidator
+
+__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+ADMIN_PREFIX = "/__mockgate"
+MAX_BODY_BYTES = 10 * 1024 * 1024
+log = logging.getLogger("mockgate.access")
+
+
+class MockMiddleware:
+    def __init__(self, app: Any, ctx: MockContext, docs_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.passthrough = (ADMIN_PREFIX, *docs_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ctx = self.ctx
+        scope["mockgate"] = ctx
+        if scope["path"].startswith(self.passthrough):
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        request_id = headers.get("x-request-id") or f"req-{uuid.uuid4().hex[:16]}"
+        scope["mockgate.request_id"] = request_id
+        info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
+        route = ctx.routes.match(scope["method"], scope["path"])
+        captured = _Captured(send, request_id)
+
+        body, too_large = await _read_body(receive)
+        if too_large:
+            error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+            response: Response | None = error_response(ctx, error, info)
+        else:
+            response = await self._shortcut(route.operation_id if route else None, headers, info)
+        validating = ctx.validator is not None and route is not None
+        sink = _Buffer() if validating else None
+        downstream = sink.send if sink else captured.send
+        if response is not None:
+            await response(scope, receive, downstream)
+        else:
+            await self.app(scope, _replay(body, receive), downstream)
+        if sink is not None and route is not None:
+            await self._checked(sink, route.operation_id, info, captured, scope, receive)
+
+        self._record(scope, headers, body, captured, started, route.operation_id if route else None)
+
+    async def _shortcut(
+        self, operation_id: str | None, headers: Headers, info: RequestInfo
+    ) -> Response | None:
+        """A response decided before the handler runs: a fault or a ``Prefer`` instruction."""
+        ctx = self.ctx
+        if operation_id is None:
+            return None
+        try:
+            prefs = parse_prefer(headers.getlist("prefer"))
+        except PreferError as exc:
+            return error_response(ctx, ApiError(400, str(exc)), info)
+        fault = ctx.faults.take(operation_id)
+        delay_ms = (fault.delay_ms if fault else 0) + (prefs.delay_ms or 0)
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        if fault and fault.status:
+            if fault.body is not None:
+                return json_response(fault.body, fault.status)
+            error = ApiError(fault.status, f"Fault injected by mockgate for {operation_id}")
+            return error_response(ctx, error, info)
+        if prefs.code is None and prefs.example is None and not prefs.dynamic:
+            return None
+        operation = ctx.spec.operation_by_id(operation_id)
+        if prefs.dynamic and prefs.example is None:
+            return self._dynamic(operation, prefs.code, info)
+        try:
+            choice = examples.choose_example(operation, status=prefs.code, name=prefs.example)
+        except examples.NoExample as exc:
+            code = prefs.code
+            if code is not None and code >= 400 and str(code) in operation.get("responses", {}):
+                # A declared error without an example: the API's error shape says it.
+                error = ApiError(code, f"Response {code} asked for with Prefer")
+                return error_response(ctx, error, info)
+            return error_response(ctx, ApiError(400, f"Prefer: {exc}"), info)
+        content = _encode(choice.body, choice.media_type)
+        return Response(content, choice.status, choice.headers, media_type=choice.media_type)
+
+    def _dynamic(
+        self, operation: dict[str, Any], status: int | None, info: RequestInfo
+    ) -> Response:
+        responses = operation.get("responses", {})
+        code = (
+            str(status) if status else min((s for s in responses if s.startswith("2")), default="")
+        )
+        media = responses.get(code, {}).get("content", {}).get("application/json")
+        if not media or "schema" not in media:
+            error = ApiError(
+                400, f"Prefer: dynamic=true: response {code or '2xx'} has no JSON schema"
+            )
+            return error_response(self.ctx, error, info)
+        rng = random.Random(f"{self.ctx.options.seed}:{info.request_id}")
+        return json_response(dynamic.generate(media["schema"], rng=rng), int(code))
+
+    async def _checked(
+        self,
+        sink: _Buffer,
+        operation_id: str,
+        info: RequestInfo,
+        captured: _Captured,
+        scope: Scope,
+        receive: Receive,
+    ) -> None:
+        """Send the buffered response if it conforms to the spec, else a 500 saying why."""
+        ctx = self.ctx
+        assert ctx.validator is not None
+        problems = _violations(ctx.validator, operation_id, sink)
+        if not problems:
+            for message in sink.messages:
+                await captured.send(message)
+            return
+        report = f"{info.method} {info.path} -> {sink.status}: " + "; ".join(problems)
+        ctx.violations.append(report)
+        log.error("response violates the %s spec: %s", ctx.name, report)
+        error = ApiError(500, f"The mock's response broke its own spec: {report}")
+        await error_response(ctx, error, info)(scope, receive, captured.send)
+
+    def _record(
+        self,
+        scope: Scope,
+        headers: Headers,
+        body: bytes,
+        captured: _Captured,
+        started: float,
+        operation_id: str | None,
+    ) -> None:
+        ctx = self.ctx
+        duration_ms = (time.perf_counter() - started) * 1000
+        ctx.journal.record(
+            JournalEntry.capture(
+                id=ctx.journal.next_id(),
+                time=ctx.clock.now(),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=headers.items(),
+                body=body,
+                status=captured.status,
+                duration_ms=duration_ms,
+                operation_id=operation_id,
+            )
+        )
+        if ctx.options.access_log:
+            log.info(
+                "%s %s %s %d %.1fms",
+                ctx.name,
+                scope["method"],
+                scope["path"],
+                captured.status,
+                duration_ms,
+            )
+
+
+def _encode(body: Any, media_type: str | None) -> bytes:
+    if media_type is None or body is None:
+        return b""
+    if "json" in media_type:
+        return encode_json(body)
+    return body if isinstance(body, bytes) else str(body).encode()
+
+
+class _Captured:
+    """Wraps ``send``: remembers the status and adds ``X-Request-Id`` when a handler did not."""
+
+    def __init__(self, send: Send, request_id: str) -> None:
+        self._send = send
+        self._request_id = request_id.encode("latin-1", "replace")
+        self.status = 500
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            raw = list(message.get("headers", []))
+            if not any(name.lower() == b"x-request-id" for name, _ in raw):
+                raw.append((b"x-request-id", self._request_id))
+            message = {**message, "headers": raw}
+        await self._send(message)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+class _Buffer:
+    """Holds a response back (to validate it before it leaves)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.status = 500
+        self.headers: dict[str, str] = {}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in message.get("headers", [])
+            }
+        self.messages.append(message)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(
+            m.get("body", b"") for m in self.messages if m["type"] == "http.response.body"
+        )
+
+
+def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) -> list[str]:
+    media_type = sink.headers.get("content-type")
+    raw = sink.body
+    body: Any = raw
+    if media_type and "json" in media_type.split(";")[0]:
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return [f"body is not valid JSON although labelled {media_type}"]
+    if not raw and sink.status in (204, 304):
+        media_type = None
+    problems = validator.validate(operation_id, sink.status, media_type, body)
+    return problems + validator.validate_headers(operation_id, sink.status, sink.headers)

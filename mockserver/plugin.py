@@ -1,0 +1,83 @@
+"""What each mocked API adds to the machinery every mock shares.
+
+An API's package under ``mockserver/apis/<name>/`` defines a ``MockApi`` subclass and exposes an
+instance as ``API``; its ``handlers`` module holds one coroutine per operationId (snake_case).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mockserver.errors import ApiError
+from mockserver.store import Snapshot
+
+if TYPE_CHECKING:
+    from mockserver.context import MockContext
+
+__all__ = ["DATASETS", "MockApi", "Principal", "RequestInfo", "load_api"]
+
+DATASETS = ("demo", "docs", "empty")
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What an error body may quote about the request it answers."""
+
+    method: str
+    path: str
+    request_id: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a credential belongs to."""
+
+    id: str
+    read_only: bool = False
+
+
+class MockApi:
+    """The base every API's mock extends; defaults suit an API without auth or state."""
+
+    name: str = ""
+    handlers: ModuleType | None = None
+    # Collections whose records are the API's own objects, by the spec schema they follow
+    # (checked when a user's dataset file is loaded), and collections of internal records.
+    record_schemas: ClassVar[dict[str, str]] = {}
+    internal_collections: ClassVar[tuple[str, ...]] = ()
+    # Whether unknown query parameters are a 400 (only where the spec declares one).
+    strict_validation: bool = True
+
+    def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
+        """The state for one of ``DATASETS``, deterministic for (dataset, seed, now)."""
+        return {}
+
+    def default_keys(self) -> tuple[str, ...]:
+        """Credentials accepted when the user configures none (printed at start-up)."""
+        return ()
+
+    def authenticate(self, ctx: MockContext, credential: str) -> Principal | None:
+        """The principal ``credential`` belongs to, or None when it is not valid."""
+        return Principal("dev") if credential in ctx.api_keys else None
+
+    def error_body(self, error: ApiError, request: RequestInfo) -> dict[str, Any]:
+        """``error`` in this API's documented error shape."""
+        raise NotImplementedError
+
+    def credentials_help(self, ctx: MockContext) -> list[str]:
+        """Lines for the start-up banner telling a person how to authenticate."""
+        return [f"API key: {key}" for key in ctx.api_keys]
+
+
+def load_api(name: str) -> MockApi:
+    """The plugin of the API ``name`` (``state-tracking`` lives in ``apis/state_tracking``)."""
+    module = importlib.import_module(f"mockserver.apis.{name.replace('-', '_')}")
+    api = module.API
+    if not isinstance(api, MockApi):
+        raise TypeError(f"mockserver.apis.{name}.API is not a MockApi")
+    return api

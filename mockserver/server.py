@@ -1,0 +1,78 @@
+"""Running several mocks in one process: one event loop, one uvicorn server per API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+__all__ = ["MockServer", "serve"]
+
+
+@dataclass(frozen=True)
+class MockServer:
+    api: str
+    host: str
+    port: int
+    app: Any
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The group stops every server on one signal; see serve().
+        yield
+
+
+def serve(
+    mocks: list[MockServer],
+    *,
+    log_level: str = "info",
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serve ``mocks`` until Ctrl-C (SIGINT) or SIGTERM, then shut every one down cleanly."""
+    configs = [
+        uvicorn.Config(
+            m.app,
+            host=m.host,
+            port=m.port,
+            log_level=log_level,
+            access_log=False,  # mockgate writes its own access line
+            lifespan="off",
+        )
+        for m in mocks
+    ]
+    servers = [_Server(c) for c in configs]
+    with asyncio.Runner(loop_factory=configs[0].get_loop_factory()) as runner:
+        runner.run(_serve_all(servers, on_ready))
+
+
+async def _serve_all(servers: list[_Server], on_ready: Callable[[], None] | None) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop(force: bool = False) -> None:
+        for server in servers:
+            server.force_exit = server.should_exit or force
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop)
+    tasks = [asyncio.create_task(s.serve()) for s in servers]
+    while not all(s.started for s in servers):
+        if any(t.done() for t in tasks):  # a server failed to start (e.g. port in use)
+            stop(force=True)
+            break
+        await asyncio.sleep(0.01)
+    else:
+        if on_ready is not None:
+            on_ready()
+    await asyncio.gather(*tasks)
+    failed = [s.config.port for s in servers if not s.started]
+    if failed:
+        raise SystemExit(f"could not listen on port(s) {', '.join(map(str, failed))}")
