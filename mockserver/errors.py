@@ -90,6 +90,8 @@ def describe(exc: BaseException) -> ApiError:
         return ApiError(403, "The credentials do not allow this operation")
     if isinstance(exc, OAuthProblem | OAuthResponseProblem):
         return ApiError(401, _UNAUTHORIZED)
+    if isinstance(exc, BadRequestProblem) and exc.detail == "RequestBody is required":
+        return ApiError(400, "Request body must not be empty", (FieldError("body", "required"),))
     if isinstance(exc, ProblemException):
         return ApiError(exc.status or 500, _first_line(exc.detail or exc.title or "Error"))
     if isinstance(exc, HTTPException):

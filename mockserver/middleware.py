@@ -24,7 +24,7 @@ from mockserver.context import MockContext
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
 from mockserver.plugin import RequestInfo
-from mockserver.prefer import PreferError, parse_prefer
+from mockserver.prefer import Preferences, PreferError, parse_prefer
 from mockserver.responses import encode_json, error_response, json_response
 from mockserver.schemas import ResponseValidator
 
@@ -62,46 +62,55 @@ class MockMiddleware:
         scope["mockgate.request_id"] = request_id
         info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
         route = ctx.routes.match(scope["method"], scope["path"])
+        operation_id = route.operation_id if route else None
         captured = _Captured(send, request_id)
 
         body, too_large = await _read_body(receive)
+        response: Response | None = None
+        # Faults deliberately break the contract, so only other responses are checked.
+        checked = ctx.validator is not None and operation_id is not None
         if too_large:
             error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
-            response: Response | None = error_response(ctx, error, info)
-        else:
-            response = await self._shortcut(route.operation_id if route else None, headers, info)
-        validating = ctx.validator is not None and route is not None
-        sink = _Buffer() if validating else None
+            response, checked = error_response(ctx, error, info), False
+        elif operation_id is not None:
+            response, injected = await self._shortcut(operation_id, headers, info)
+            checked = checked and not injected
+        sink = _Buffer() if checked else None
         downstream = sink.send if sink else captured.send
         if response is not None:
             await response(scope, receive, downstream)
         else:
             await self.app(scope, _replay(body, receive), downstream)
-        if sink is not None and route is not None:
-            await self._checked(sink, route.operation_id, info, captured, scope, receive)
+        if sink is not None and operation_id is not None:
+            await self._checked(sink, operation_id, info, captured, scope, receive)
 
-        self._record(scope, headers, body, captured, started, route.operation_id if route else None)
+        self._record(scope, headers, body, captured, started, operation_id)
 
     async def _shortcut(
-        self, operation_id: str | None, headers: Headers, info: RequestInfo
-    ) -> Response | None:
-        """A response decided before the handler runs: a fault or a ``Prefer`` instruction."""
+        self, operation_id: str, headers: Headers, info: RequestInfo
+    ) -> tuple[Response | None, bool]:
+        """A response decided before the handler runs (a fault or a ``Prefer`` instruction),
+        and whether it is an injected fault."""
         ctx = self.ctx
-        if operation_id is None:
-            return None
         try:
             prefs = parse_prefer(headers.getlist("prefer"))
         except PreferError as exc:
-            return error_response(ctx, ApiError(400, str(exc)), info)
+            return error_response(ctx, ApiError(400, str(exc)), info), False
         fault = ctx.faults.take(operation_id)
         delay_ms = (fault.delay_ms if fault else 0) + (prefs.delay_ms or 0)
         if delay_ms:
             await asyncio.sleep(delay_ms / 1000)
         if fault and fault.status:
             if fault.body is not None:
-                return json_response(fault.body, fault.status)
+                return json_response(fault.body, fault.status), True
             error = ApiError(fault.status, f"Fault injected by mockgate for {operation_id}")
-            return error_response(ctx, error, info)
+            return error_response(ctx, error, info), True
+        return self._preferred(operation_id, prefs, info), False
+
+    def _preferred(
+        self, operation_id: str, prefs: Preferences, info: RequestInfo
+    ) -> Response | None:
+        ctx = self.ctx
         if prefs.code is None and prefs.example is None and not prefs.dynamic:
             return None
         operation = ctx.spec.operation_by_id(operation_id)
@@ -203,7 +212,7 @@ def _encode(body: Any, media_type: str | None) -> bytes:
 
 
 class _Captured:
-    """Wraps ``send``: remembers the status and adds ``X-Request-Id`` when a handler did not."""
+    """Wraps ``send``: remembers the status and sets ``X-Request-Id``."""
 
     def __init__(self, send: Send, request_id: str) -> None:
         self._send = send
@@ -213,9 +222,9 @@ class _Captured:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            raw = list(message.get("headers", []))
-            if not any(name.lower() == b"x-request-id" for name, _ in raw):
-                raw.append((b"x-request-id", self._request_id))
+            # The middleware's id wins over one copied from a spec example.
+            raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+            raw.append((b"x-request-id", self._request_id))
             message = {**message, "headers": raw}
         await self._send(message)
 

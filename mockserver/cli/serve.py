@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -122,6 +123,11 @@ def serve(
         raise click.BadParameter(str(exc)) from None
 
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    access = logging.getLogger("mockgate.access")
+    # The access log is its own switch (--no-access-log), independent of --log-level.
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    access.addHandler(logging.StreamHandler(sys.stdout))
     mocks = []
     for api in apis or tuple(bundled_apis()):
         try:

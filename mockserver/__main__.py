@@ -1,0 +1,5 @@
+"""``python -m mockserver``: the ``mockgate`` command."""
+
+from mockserver.cli import main
+
+main()
