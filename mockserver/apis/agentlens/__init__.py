@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from mockserver.apis.agentlens import handlers
+from mockserver.apis.agentlens import growth, handlers
 from mockserver.apis.agentlens.dataset import docs_dataset, generate
 from mockserver.errors import ApiError
 from mockserver.plugin import MockApi, RequestInfo
@@ -18,16 +18,23 @@ class AgentLens(MockApi):
     name = "agentlens"
     handlers = handlers
     record_schemas: ClassVar[dict[str, str]] = {"sessions": "Session"}
-    internal_collections: ClassVar[tuple[str, ...]] = ("timelines",)
+    # timelines: {sessionId, events} per session; growth: the bookmarks of growing sessions.
+    internal_collections: ClassVar[tuple[str, ...]] = ("timelines", growth.COLLECTION)
 
     def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
         if dataset == "empty":
-            return {"sessions": {}, "timelines": {}}
+            return {"sessions": {}, "timelines": {}, growth.COLLECTION: {}}
         data = docs_dataset() if dataset == "docs" else generate(seed, now)
         return {
             "sessions": {s["id"]: s for s in data["sessions"]},
             "timelines": {
                 sid: {"sessionId": sid, "events": events} for sid, events in data["events"].items()
+            },
+            # The active sessions keep receiving events as the clock runs (see growth).
+            growth.COLLECTION: {
+                s["id"]: growth.start(s, data["events"][s["id"]], seed=seed, seeded_at=now)
+                for s in data["sessions"]
+                if s["status"] == "active"
             },
         }
 

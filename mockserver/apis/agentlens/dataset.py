@@ -20,7 +20,16 @@ from mockserver.apis.agentlens.ulid import UlidFactory, encode
 from mockserver.resources import fixtures_dir
 from mockserver.timestamps import format_timestamp, parse_timestamp, to_millis
 
-__all__ = ["TAMPERED_TAG", "docs_dataset", "generate"]
+__all__ = [
+    "STEP_KINDS",
+    "TAMPERED_TAG",
+    "Draft",
+    "docs_dataset",
+    "ended",
+    "generate",
+    "pick_step",
+    "step",
+]
 
 TAMPERED_TAG = "integrity-test"
 """Carried by the one generated session whose chain is broken (see ``generate``)."""
@@ -58,7 +67,11 @@ _STEP_WEIGHTS = {"tool": 45, "llm": 35, "approval": 4, "custom": 11, "alert": 5}
 _MAX_EVENTS = 60
 _STATUSES = ("active", "completed", "error")
 
-_Draft = tuple[str, str, dict[str, Any], int]  # eventType, severity, payload, ms since previous
+Draft = tuple[str, str, dict[str, Any], int]
+"""An event before it is placed in time: eventType, severity, payload, ms since the previous one."""
+
+STEP_KINDS = tuple(_STEP_SIZES)
+"""The steps an agent takes (see ``step``)."""
 
 
 def generate(seed: int, now: datetime, *, sessions: int = 40) -> dict[str, Any]:
@@ -155,34 +168,50 @@ def _pick_agents(rng: random.Random) -> list[tuple[str, str | None]]:
 
 def _timeline(
     rng: random.Random, fake: Faker, *, status: str, agent_name: str | None, tags: list[str]
-) -> list[_Draft]:
+) -> list[Draft]:
     """The session's events as drafts: everything but ids, timestamps and hashes."""
-    ended = status != "active"
-    budget = rng.randint(4 if ended else 3, _MAX_EVENTS) - 1 - ended  # minus start and end
+    finishes = status != "active"
+    budget = rng.randint(4 if finishes else 3, _MAX_EVENTS) - 1 - finishes  # minus start, end
     steps = _steps(rng, budget)
-    failing = max(i for i, step in enumerate(steps) if step == "tool") if status == "error" else -1
+    failing = max(i for i, kind in enumerate(steps) if kind == "tool") if status == "error" else -1
 
     started: dict[str, Any] = {}
     if agent_name is not None:
         started["agentName"] = agent_name
     started["agentVersion"] = f"{rng.randint(0, 3)}.{rng.randint(0, 12)}.{rng.randint(0, 9)}"
     started["tags"] = tags
-    drafts: list[_Draft] = [("session_started", "info", started, 0)]
-    for i, step in enumerate(steps):
-        if step == "tool":
-            fails = i == failing or (status != "error" and rng.random() < 0.06)
-            drafts += _tool_step(rng, fake, fails=fails)
-        elif step == "llm":
-            drafts += _llm_step(rng, fake)
-        elif step == "approval":
-            drafts += _approval_step(rng, fake)
-        elif step == "alert":
-            drafts.append(_alert(rng))
-        else:
-            drafts.append(_custom(rng, fake))
-    if ended:
-        drafts.append(_ended(rng, fake, status=status, drafts=drafts))
+    drafts: list[Draft] = [("session_started", "info", started, 0)]
+    for i, kind in enumerate(steps):
+        fails = kind == "tool" and (i == failing or (status != "error" and rng.random() < 0.06))
+        drafts += step(rng, fake, kind, fails=fails)
+    if finishes:
+        tool_calls = sum(d[0] == "tool_call" for d in drafts)
+        elapsed_ms = sum(d[3] for d in drafts[1:])
+        drafts.append(ended(rng, fake, status=status, tool_calls=tool_calls, elapsed_ms=elapsed_ms))
     return drafts
+
+
+def step(rng: random.Random, fake: Faker, kind: str, *, fails: bool = False) -> list[Draft]:
+    """The events of one step of ``kind`` (one of ``STEP_KINDS``); ``fails``: a tool call fails.
+
+    Randomness comes from ``rng`` and ``fake`` only, so a step is reproducible from their seeds.
+    """
+    if kind == "tool":
+        return _tool_step(rng, fake, fails=fails)
+    if kind == "llm":
+        return _llm_step(rng, fake)
+    if kind == "approval":
+        return _approval_step(rng, fake)
+    if kind == "alert":
+        return [_alert(rng)]
+    if kind == "custom":
+        return [_custom(rng, fake)]
+    raise ValueError(f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}")
+
+
+def pick_step(rng: random.Random) -> str:
+    """A step kind, drawn with the weights seeded sessions use."""
+    return rng.choices(STEP_KINDS, weights=[_STEP_WEIGHTS[k] for k in STEP_KINDS])[0]
 
 
 def _steps(rng: random.Random, budget: int) -> list[str]:
@@ -190,9 +219,9 @@ def _steps(rng: random.Random, budget: int) -> list[str]:
     steps: list[str] = []
     size = 0
     while options := [k for k, n in _STEP_SIZES.items() if size + n <= budget]:
-        step = rng.choices(options, weights=[_STEP_WEIGHTS[k] for k in options])[0]
-        steps.append(step)
-        size += _STEP_SIZES[step]
+        kind = rng.choices(options, weights=[_STEP_WEIGHTS[k] for k in options])[0]
+        steps.append(kind)
+        size += _STEP_SIZES[kind]
     if "tool" not in steps:
         # Every session calls a tool: swap the first step for one, then refit the budget.
         size += _STEP_SIZES["tool"] - _STEP_SIZES[steps[0]]
@@ -203,13 +232,13 @@ def _steps(rng: random.Random, budget: int) -> list[str]:
     return steps
 
 
-def _tool_step(rng: random.Random, fake: Faker, *, fails: bool) -> list[_Draft]:
+def _tool_step(rng: random.Random, fake: Faker, *, fails: bool) -> list[Draft]:
     tool, arguments, result = _tool_use(rng, fake)
     call_id = f"call_{rng.getrandbits(48):012x}"
     duration = rng.randint(15, 4_500)
     call = {"toolName": tool, "callId": call_id, "arguments": arguments}
     severity = rng.choice(("info", "info", "debug"))
-    first: _Draft = ("tool_call", severity, call, rng.randint(80, 2_500))
+    first: Draft = ("tool_call", severity, call, rng.randint(80, 2_500))
     if fails:
         message, code = rng.choice(_TOOL_ERRORS)
         payload = {
@@ -246,7 +275,7 @@ def _tool_use(rng: random.Random, fake: Faker) -> tuple[str, dict[str, Any], Any
     return tool, {"email": fake.email()}, {"customerId": fake.uuid4(), "plan": "pro"}
 
 
-def _llm_step(rng: random.Random, fake: Faker) -> list[_Draft]:
+def _llm_step(rng: random.Random, fake: Faker) -> list[Draft]:
     provider, model, per_input, per_output = rng.choice(_MODELS)
     call_id = f"llm_{rng.getrandbits(48):012x}"
     inputs, outputs = rng.randint(150, 12_000), rng.randint(20, 1_800)
@@ -279,7 +308,7 @@ def _llm_step(rng: random.Random, fake: Faker) -> list[_Draft]:
     ]
 
 
-def _approval_step(rng: random.Random, fake: Faker) -> list[_Draft]:
+def _approval_step(rng: random.Random, fake: Faker) -> list[Draft]:
     request_id = f"apr_{rng.getrandbits(40):010x}"
     action = rng.choice(("refund_payment", "delete_records", "deploy_release"))
     asked = {
@@ -295,7 +324,7 @@ def _approval_step(rng: random.Random, fake: Faker) -> list[_Draft]:
     ]
 
 
-def _alert(rng: random.Random) -> _Draft:
+def _alert(rng: random.Random) -> Draft:
     threshold = rng.choice((0.5, 1.0, 2.0))
     payload = {
         "alertRuleId": f"rule_{rng.getrandbits(32):08x}",
@@ -308,12 +337,19 @@ def _alert(rng: random.Random) -> _Draft:
     return ("alert_triggered", "warn", payload, rng.randint(5, 400))
 
 
-def _custom(rng: random.Random, fake: Faker) -> _Draft:
+def _custom(rng: random.Random, fake: Faker) -> Draft:
     payload = {"type": "checkpoint", "data": {"step": fake.word(), "progress": rng.randint(1, 99)}}
     return ("custom", rng.choice(("debug", "info")), payload, rng.randint(10, 3_000))
 
 
-def _ended(rng: random.Random, fake: Faker, *, status: str, drafts: list[_Draft]) -> _Draft:
+def ended(
+    rng: random.Random, fake: Faker, *, status: str, tool_calls: int, elapsed_ms: int
+) -> Draft:
+    """The ``session_ended`` event of a session ending in ``status`` (``error`` or not).
+
+    ``tool_calls`` and ``elapsed_ms`` (since ``session_started``, up to the previous event) go
+    into its summary payload.
+    """
     if status == "error":
         reason, severity = "error", "error"
     else:
@@ -323,14 +359,14 @@ def _ended(rng: random.Random, fake: Faker, *, status: str, drafts: list[_Draft]
     payload = {
         "reason": reason,
         "summary": fake.sentence(nb_words=8),
-        "totalToolCalls": sum(d[0] == "tool_call" for d in drafts),
-        "totalDurationMs": sum(d[3] for d in drafts[1:]) + gap,
+        "totalToolCalls": tool_calls,
+        "totalDurationMs": elapsed_ms + gap,
     }
     return ("session_ended", severity, payload, gap)
 
 
 def _record(
-    rng: random.Random, drafts: list[_Draft], *, agent_id: str, last: datetime, now: datetime
+    rng: random.Random, drafts: list[Draft], *, agent_id: str, last: datetime, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Place ``drafts`` so the final one happens at ``last``, and ingest them as one batch."""
     offsets = [sum(d[3] for d in drafts[1 : i + 1]) for i in range(len(drafts))]

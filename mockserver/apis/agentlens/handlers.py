@@ -1,12 +1,26 @@
-"""AgentLens handlers: read the store, apply ``sessions`` rules, shape the response."""
+"""AgentLens handlers: read the store, apply ``sessions`` rules, shape the response.
+
+Every operation first lets the sessions it touches catch up with the virtual clock (``growth``):
+the demo's active sessions receive their planned events lazily, so no background task is needed.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from typing import Any
 
+from mockserver.apis.agentlens import growth
 from mockserver.apis.agentlens.hashchain import verify
-from mockserver.apis.agentlens.sessions import filter_sessions, ingest, page, timeline_order
+from mockserver.apis.agentlens.sessions import (
+    IngestResult,
+    complete_counters,
+    filter_sessions,
+    ingest,
+    lacks_counters,
+    page,
+    timeline_order,
+)
 from mockserver.apis.agentlens.ulid import UlidFactory
 from mockserver.context import MockContext
 from mockserver.errors import MockError
@@ -25,6 +39,7 @@ async def list_sessions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
+    _grow(ctx)
     matching = filter_sessions(
         ctx.store.values("sessions"),
         agent_id=agent_id,
@@ -33,21 +48,24 @@ async def list_sessions(
         until=parse_timestamp(to) if to else None,
         tags=_split(tags),
     )
-    return page(matching, limit, offset), 200
+    result = page(matching, limit, offset)
+    result["sessions"] = [_complete(ctx, s) for s in result["sessions"]]
+    return result, 200
 
 
 async def get_session(ctx: MockContext, id_: str) -> Reply:
+    _grow(ctx, [id_])
     session = ctx.store.get("sessions", id_)
     if session is None:
         return _not_found()
-    return session, 200
+    return _complete(ctx, session), 200
 
 
 async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:
+    _grow(ctx, [id_])
     if ctx.store.get("sessions", id_) is None:
         return _not_found()
-    timeline = ctx.store.get("timelines", id_)
-    events = timeline_order(timeline["events"]) if timeline else []
+    events = _timeline(ctx, id_)
     return {
         "events": events,
         "chainValid": verify(events),
@@ -57,12 +75,17 @@ async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:
 
 
 async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
-    sessions = {s["id"]: s for s in ctx.store.values("sessions")}
-    wanted = {e["sessionId"] for e in body["events"]}
+    wanted = list(dict.fromkeys(e["sessionId"] for e in body["events"]))
+    _grow(ctx, wanted)
     timelines = {
         sid: record["events"]
         for sid in wanted
         if (record := ctx.store.get("timelines", sid)) is not None
+    }
+    sessions = {
+        sid: complete_counters(session, timelines.get(sid, ()))
+        for sid in wanted
+        if (session := ctx.store.get("sessions", sid)) is not None
     }
     result = ingest(
         sessions,
@@ -71,11 +94,51 @@ async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
         now=ctx.clock.now(),
         id_factory=UlidFactory(random.Random()),
     )
+    _save(ctx, result)
+    return result.body, 201
+
+
+def _grow(ctx: MockContext, session_ids: Iterable[str] | None = None) -> None:
+    """Let the growing sessions among ``session_ids`` (all when ``None``) catch up with now."""
+    if session_ids is None:
+        records = ctx.store.values(growth.COLLECTION)
+    else:
+        found = (ctx.store.get(growth.COLLECTION, sid) for sid in session_ids)
+        records = [record for record in found if record is not None]
+    now = ctx.clock.now()
+    for record in records:
+        if not growth.is_due(record, now):
+            continue
+        sid = record["sessionId"]
+        session = ctx.store.get("sessions", sid)
+        if session is None:  # Removed through the admin API: nothing left to grow.
+            ctx.store.put(growth.COLLECTION, sid, {**record, "nextAt": None})
+            continue
+        timeline = _timeline(ctx, sid)
+        session = complete_counters(session, timeline)
+        result, updated = growth.catch_up(record, session, timeline, seed=ctx.options.seed, now=now)
+        if result is not None:
+            _save(ctx, result)
+        ctx.store.put(growth.COLLECTION, sid, updated)
+
+
+def _save(ctx: MockContext, result: IngestResult) -> None:
     for sid, session in result.sessions.items():
         ctx.store.put("sessions", sid, session)
     for sid, events in result.timelines.items():
         ctx.store.put("timelines", sid, {"sessionId": sid, "events": events})
-    return result.body, 201
+
+
+def _timeline(ctx: MockContext, session_id: str) -> list[dict[str, Any]]:
+    record = ctx.store.get("timelines", session_id)
+    return timeline_order(record["events"]) if record else []
+
+
+def _complete(ctx: MockContext, session: dict[str, Any]) -> dict[str, Any]:
+    """``session`` with every counter the SDK needs (derived from its timeline when missing)."""
+    if not lacks_counters(session):
+        return session
+    return complete_counters(session, _timeline(ctx, session["id"]))
 
 
 def _split(value: str | None) -> list[str]:

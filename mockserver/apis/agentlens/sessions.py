@@ -24,8 +24,10 @@ __all__ = [
     "IngestResult",
     "clamp_limit",
     "clamp_offset",
+    "complete_counters",
     "filter_sessions",
     "ingest",
+    "lacks_counters",
     "page",
     "session_counters",
     "timeline_order",
@@ -54,6 +56,9 @@ _SESSION_KEYS = (
     "totalInputTokens",
     "totalOutputTokens",
 )
+# Optional in the contract (the document's example lacks them) but required by the official
+# Python SDK, so the mock always sends them (see ``complete_counters``).
+_SDK_COUNTERS = ("llmCallCount", "totalInputTokens", "totalOutputTokens")
 _ERROR_SEVERITIES = frozenset({"error", "critical"})
 _COST_DECIMALS = 6
 
@@ -112,6 +117,28 @@ def session_counters(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "totalInputTokens": counts["input"],
         "totalOutputTokens": counts["output"],
     }
+
+
+def lacks_counters(session: Mapping[str, Any]) -> bool:
+    """Whether ``session`` misses a counter ``complete_counters`` would add."""
+    return any(key not in session for key in _SDK_COUNTERS)
+
+
+def complete_counters(
+    session: Mapping[str, Any], events: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``session`` with ``llmCallCount``, ``totalInputTokens`` and ``totalOutputTokens`` present.
+
+    The contract leaves them optional (the document's example lacks them), but the official
+    Python SDK (``agentlensai``) fails to parse a session without them, so the mock always sends
+    them. A missing one is derived from ``events`` (the session's stored timeline) with
+    ``session_counters``; present ones are kept as they are, like every other field.
+    """
+    if not lacks_counters(session):
+        return dict(session)
+    derived = session_counters(events)
+    missing = {key: derived[key] for key in _SDK_COUNTERS if key not in session}
+    return _canonical({**session, **missing})
 
 
 def clamp_limit(raw: int | None) -> int:
