@@ -1,5 +1,6 @@
-"""mockgate's conformance suites: schemathesis-based checks of any implementation of the specs.
+"""mockgate's conformance suites: check any implementation of the specs, from a CLI or pytest.
 
-Empty until the conformance issue lands; it ships now so the import name is reserved and the
-wheel layout is final.
+``runner.verify(target, options)`` runs schemathesis (schema and stateful conformance, with
+mockgate's semantic checks added) and mockgate's probes (multi-request oracles) and returns a
+``Report``; ``reporting`` renders it for a console, JUnit and HTML; ``plugin`` is the pytest plugin.
 """

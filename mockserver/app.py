@@ -23,6 +23,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver import examples
@@ -31,8 +32,8 @@ from mockserver.catalog import get_api
 from mockserver.clock import Clock
 from mockserver.context import MockContext, MockOptions
 from mockserver.datasets import load_dataset
-from mockserver.errors import ApiError, describe
-from mockserver.middleware import ADMIN_PREFIX, MockMiddleware
+from mockserver.errors import ApiError, MockError, describe
+from mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
 from mockserver.plugin import RequestInfo, load_api
 from mockserver.responses import encode_json
 from mockserver.routes import RouteTable
@@ -118,13 +119,16 @@ def create_app(
         pythonic_params=True,
         validator_map=VALIDATORS,
     )
-    for error in (ProblemException, Exception, 404, 405):
+    for error in (ProblemException, HTTPException, Exception):
         app.add_error_handler(error, _error_handler)
     app.add_middleware(
         MockMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         ctx=ctx,
         docs_prefixes=(ui_path, spec_path),
+    )
+    app.add_middleware(
+        SlashlessDocs, position=MiddlewarePosition.BEFORE_EXCEPTION, ui_path=ui_path
     )
     if cors:
         # Added last, so it runs first: preflights are answered before anything else.
@@ -181,15 +185,15 @@ class _Resolver(Resolver):
 
 async def _example_handler(ctx: MockContext, operation_id: str, **_: Any) -> Any:
     """An operation without a handler answers with its spec's first 2xx example."""
+    operation = ctx.spec.operation_by_id(operation_id)
     try:
-        choice = examples.choose_example(ctx.spec.operation_by_id(operation_id))
+        choice = examples.choose_example(operation)
     except examples.NoExample as exc:
-        raise _NotImplementedProblem(f"{operation_id} has no handler and {exc}") from None
+        # Answer with a status the operation declares, so even this stays within the contract.
+        declared = operation.get("responses", {})
+        status = next((int(s) for s in ("501", "503", "500") if s in declared), 501)
+        raise MockError(status, f"{operation_id} is not implemented by this mock: {exc}") from None
     return choice.body, choice.status, choice.headers
-
-
-class _NotImplementedProblem(Exception):
-    pass
 
 
 def _snake(operation_id: str) -> str:
@@ -200,9 +204,7 @@ async def _error_handler(request: ConnexionRequest, exc: Exception) -> Connexion
     ctx: MockContext = request.scope["mockgate"]
     error = describe(exc)
     method, path = request.scope["method"], request.scope["path"]
-    if isinstance(exc, _NotImplementedProblem):
-        error = ApiError(501, str(exc))
-    elif error.status == 404 and ctx.routes.match(method, path) is None:
+    if error.status == 404 and ctx.routes.match(method, path) is None:
         error = ApiError(404, f"No operation at {method} {path}")
     elif error.status == 405:
         allowed = ctx.routes.allowed(path)
@@ -211,7 +213,7 @@ async def _error_handler(request: ConnexionRequest, exc: Exception) -> Connexion
             f"{method} is not allowed on {path}; use {', '.join(allowed)}",
             headers={"Allow": ", ".join(allowed)},
         )
-    elif error.status >= 500:
+    elif error.status >= 500 and not isinstance(exc, MockError):
         log.exception("%s %s failed", method, path, exc_info=exc)
     info = RequestInfo(method, path, request.scope.get("mockgate.request_id", ""), ctx.clock.now())
     if path.startswith(ADMIN_PREFIX):

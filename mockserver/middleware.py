@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -28,7 +29,7 @@ from mockserver.prefer import Preferences, PreferError, parse_prefer
 from mockserver.responses import encode_json, error_response, json_response
 from mockserver.schemas import ResponseValidator
 
-__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware"]
+__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -80,6 +81,13 @@ class MockMiddleware:
         if response is not None:
             await response(scope, receive, downstream)
         else:
+            if route is not None and route.lenient_query is not None and scope["query_string"]:
+                scope = _known_query(scope, route.lenient_query)
+            if route is not None and not route.takes_body and "content-type" in headers:
+                # Like real servers, ignore a body the operation does not take (Connexion would
+                # otherwise parse it, and fail on e.g. a multipart type without a boundary).
+                scope = _without_body(scope)
+                body = b""
             await self.app(scope, _replay(body, receive), downstream)
         if sink is not None and operation_id is not None:
             await self._checked(sink, operation_id, info, captured, scope, receive)
@@ -245,6 +253,18 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def _known_query(scope: Scope, names: frozenset[str]) -> Scope:
+    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    kept = urlencode([(k, v) for k, v in pairs if k in names])
+    return {**scope, "query_string": kept.encode("latin-1")}
+
+
+def _without_body(scope: Scope) -> Scope:
+    dropped = (b"content-type", b"content-length", b"transfer-encoding")
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
+    return {**scope, "headers": headers}
+
+
 def _replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
@@ -294,4 +314,30 @@ def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) 
     if not raw and sink.status in (204, 304):
         media_type = None
     problems = validator.validate(operation_id, sink.status, media_type, body)
-    return problems + validator.validate_headers(operation_id, sink.status, sink.headers)
+    # _Captured adds the request id on the way out, after this check.
+    headers = sink.headers | {"x-request-id": "set-by-the-middleware"}
+    return problems + validator.validate_headers(operation_id, sink.status, headers)
+
+
+class SlashlessDocs:
+    """Serves Swagger UI at its path without the trailing slash too (state-tracking documents
+    ``GET /api/docs`` as 200 HTML; Connexion would redirect), with a ``<base>`` so the page's
+    relative asset links still resolve."""
+
+    def __init__(self, app: Any, ui_path: str) -> None:
+        self.app = app
+        self.ui_path = ui_path.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.ui_path or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        sink = _Buffer()
+        await self.app({**scope, "path": self.ui_path + "/"}, receive, sink.send)
+        base = f'<head><base href="{self.ui_path}/">'.encode()
+        body = sink.body.replace(b"<head>", base, 1)
+        start = next(m for m in sink.messages if m["type"] == "http.response.start")
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -22,6 +22,10 @@ class Route:
     method: str
     template: str
     operation_id: str
+    takes_body: bool = False
+    # Query parameter names, when the operation declares no 400 and so cannot refuse an
+    # unknown one (the middleware drops unknown ones); None when it may refuse them.
+    lenient_query: frozenset[str] | None = None
 
 
 class RouteTable:
@@ -36,7 +40,13 @@ class RouteTable:
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], base_path: str = "") -> RouteTable:
         routes = [
-            Route(method.upper(), base_path + path, op["operationId"])
+            Route(
+                method.upper(),
+                base_path + path,
+                op["operationId"],
+                "requestBody" in op,
+                _lenient_query(item, op),
+            )
             for path, item in spec.get("paths", {}).items()
             for method in HTTP_METHODS
             if (op := item.get(method)) and op.get("operationId")
@@ -57,6 +67,14 @@ class RouteTable:
             if pattern.fullmatch(path):
                 found.update(methods)
         return sorted(found)
+
+
+def _lenient_query(item: Mapping[str, Any], op: Mapping[str, Any]) -> frozenset[str] | None:
+    responses = op.get("responses", {})
+    if "400" in responses or "4XX" in responses:
+        return None
+    params = [*item.get("parameters", []), *op.get("parameters", [])]
+    return frozenset(p["name"] for p in params if p.get("in") == "query")
 
 
 def _compile(template: str) -> re.Pattern[str]:

@@ -18,25 +18,22 @@ class AgentLens(MockApi):
     name = "agentlens"
     handlers = handlers
     record_schemas: ClassVar[dict[str, str]] = {"sessions": "Session"}
-    # timelines: {sessionId, events} per session; growth: the bookmarks of growing sessions.
-    internal_collections: ClassVar[tuple[str, ...]] = ("timelines", growth.COLLECTION)
+    # timelines: {sessionId, events} per session, plus the growth bookmark of a growing one.
+    internal_collections: ClassVar[tuple[str, ...]] = ("timelines",)
 
     def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
         if dataset == "empty":
-            return {"sessions": {}, "timelines": {}, growth.COLLECTION: {}}
+            return {"sessions": {}, "timelines": {}}
         data = docs_dataset() if dataset == "docs" else generate(seed, now)
-        return {
-            "sessions": {s["id"]: s for s in data["sessions"]},
-            "timelines": {
-                sid: {"sessionId": sid, "events": events} for sid, events in data["events"].items()
-            },
-            # The active sessions keep receiving events as the clock runs (see growth).
-            growth.COLLECTION: {
-                s["id"]: growth.start(s, data["events"][s["id"]], seed=seed, seeded_at=now)
-                for s in data["sessions"]
-                if s["status"] == "active"
-            },
-        }
+        timelines: dict[str, dict[str, Any]] = {}
+        for session in data["sessions"]:
+            sid = session["id"]
+            timelines[sid] = {"sessionId": sid, "events": data["events"][sid]}
+            if session["status"] == "active":
+                # It keeps receiving events as the clock runs (see growth).
+                events = data["events"][sid]
+                timelines[sid]["growth"] = growth.start(session, events, seed=seed, seeded_at=now)
+        return {"sessions": {s["id"]: s for s in data["sessions"]}, "timelines": timelines}
 
     def default_keys(self) -> tuple[str, ...]:
         return ("als_mockgate_dev_key",)

@@ -9,17 +9,20 @@ planned events stamped at or before ``now``. A session's timeline at a given clo
 therefore the same whether a client polled every second or once, and the same in every mock with
 that seed.
 
-The schedule of a session: 3-12 steps like those of seeded sessions (a tool call and its result,
+The schedule of a session: 6-30 steps like those of seeded sessions (a tool call and its result,
 an LLM call with response and cost, an approval, an alert, a checkpoint), each starting 20-90 s of
 virtual time after the previous event, then ``session_ended``. One session in five ends in error:
 its last step is a failing tool call and ``session_ended`` has ``reason: "error"``. A session thus
-receives at most 12 * 3 + 1 = 37 events and ends within an hour of virtual time.
+receives at most 30 * 3 + 1 = 91 more events, over about 20 minutes of virtual time on average and
+never more than 2.5 hours (30 steps of at most 90 s plus the longest step, an approval of 3 min).
 
-Bookkeeping lives in the store's internal ``growth`` collection, one record per growing session
-(see ``start``): ``applied`` counts the planned events already ingested and ``nextAt`` is the
-timestamp of the next one (``None`` once the plan is done or the session has ended some other
-way), so a request with nothing due costs one comparison per growing session. Only sessions given
-a record grow: the demo dataset's active sessions. Sessions a client ingests itself never do.
+The bookkeeping is a small record kept beside the session's events, under ``growth`` in its
+internal ``timelines`` record (see ``start``), so events and bookmark change in one write and
+travel together through snapshots, resets and ``PUT /__mockgate/state``. ``applied`` counts the
+planned events already ingested and ``nextAt`` is the timestamp of the next one (``None`` once the
+plan is done or the session ended some other way), so a request with nothing due costs one
+comparison per growing session. Only sessions given a record grow: the demo dataset's active
+sessions. Sessions a client ingests itself never do.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from mockserver.apis.agentlens.ulid import encode
 from mockserver.timestamps import format_timestamp, parse_timestamp, to_millis
 
 __all__ = [
-    "COLLECTION",
     "ERROR_RATE",
     "MAX_STEPS",
     "MIN_STEPS",
@@ -50,10 +52,7 @@ __all__ = [
     "start",
 ]
 
-COLLECTION = "growth"
-"""The store collection holding one growth record per growing session (internal, not served)."""
-
-MIN_STEPS, MAX_STEPS = 3, 12
+MIN_STEPS, MAX_STEPS = 6, 30
 STEP_GAP_MS = (20_000, 90_000)
 """Virtual milliseconds between a step's first event and the event before it."""
 ERROR_RATE = 0.2

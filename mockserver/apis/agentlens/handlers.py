@@ -99,34 +99,44 @@ async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
 
 
 def _grow(ctx: MockContext, session_ids: Iterable[str] | None = None) -> None:
-    """Let the growing sessions among ``session_ids`` (all when ``None``) catch up with now."""
+    """Let the growing sessions among ``session_ids`` (all when ``None``) catch up with now.
+
+    A growing session's ``timelines`` record carries its bookmark under ``growth``.
+    """
     if session_ids is None:
-        records = ctx.store.values(growth.COLLECTION)
+        records = ctx.store.values("timelines")
     else:
-        found = (ctx.store.get(growth.COLLECTION, sid) for sid in session_ids)
+        found = (ctx.store.get("timelines", sid) for sid in session_ids)
         records = [record for record in found if record is not None]
     now = ctx.clock.now()
     for record in records:
-        if not growth.is_due(record, now):
+        bookmark = record.get("growth")
+        if bookmark is None or not growth.is_due(bookmark, now):
             continue
         sid = record["sessionId"]
         session = ctx.store.get("sessions", sid)
+        events = timeline_order(record["events"])
         if session is None:  # Removed through the admin API: nothing left to grow.
-            ctx.store.put(growth.COLLECTION, sid, {**record, "nextAt": None})
+            ctx.store.put("timelines", sid, {**record, "growth": {**bookmark, "nextAt": None}})
             continue
-        timeline = _timeline(ctx, sid)
-        session = complete_counters(session, timeline)
-        result, updated = growth.catch_up(record, session, timeline, seed=ctx.options.seed, now=now)
+        session = complete_counters(session, events)
+        result, bookmark = growth.catch_up(
+            bookmark, session, events, seed=ctx.options.seed, now=now
+        )
         if result is not None:
-            _save(ctx, result)
-        ctx.store.put(growth.COLLECTION, sid, updated)
+            ctx.store.put("sessions", sid, result.sessions[sid])
+            events = result.timelines[sid]
+        # Events and bookmark in one write, so they always agree.
+        ctx.store.put("timelines", sid, {**record, "events": events, "growth": bookmark})
 
 
 def _save(ctx: MockContext, result: IngestResult) -> None:
     for sid, session in result.sessions.items():
         ctx.store.put("sessions", sid, session)
     for sid, events in result.timelines.items():
-        ctx.store.put("timelines", sid, {"sessionId": sid, "events": events})
+        # Keep what else the record holds (a growing session's bookmark).
+        record = ctx.store.get("timelines", sid) or {"sessionId": sid}
+        ctx.store.put("timelines", sid, {**record, "events": events})
 
 
 def _timeline(ctx: MockContext, session_id: str) -> list[dict[str, Any]]:

@@ -157,8 +157,9 @@ def docs_dataset() -> Dataset:
     and ``cm1old000aaa`` -- plus an active fast, which never shows. With ``pageSize=1`` the first
     page is the document's example, except that ``nextCursor`` is ``cm1abc123def`` (our rule: the
     last returned id) rather than the abbreviated example's ``cm1xyz789ghi``, which is instead
-    the first session of the next page; ``cursor=cm1abc123def`` then gives the spec's
-    ``last-page`` example exactly. Sam has only an active fast: the spec's ``empty`` example.
+    the first session of the next page; ``cursor=cm1abc123def`` with the default page size (or any
+    of at least 2) then gives the spec's ``last-page`` example exactly. Sam has only an active
+    fast: the spec's ``empty`` example.
     The users, tokens and active fasts are ours; the document gives none.
     """
     alex = User("cm1usr000one", "Alex Example", "alex@example.com", "fst_alex_" + "d0c5" * 8)

@@ -40,8 +40,9 @@ class StateTracking(MockApi):
             error.status, "internal_error" if error.status >= 500 else "validation_error"
         )
         body: dict[str, Any] = {"statusCode": error.status, "error": code, "message": error.message}
-        if error.details:
-            body["details"] = [str(d) for d in error.details]
+        if error.status == 400:
+            # The documented validation envelope always lists what failed.
+            body["details"] = [str(d) for d in error.details] or [error.message]
         body |= {
             "request_id": request.request_id,
             "timestamp": format_timestamp(request.now),

@@ -17,7 +17,7 @@ from openapi_schema_validator import OAS30ReadValidator
 from mockserver.apis.fasting.dataset import NOTES_MAX_LENGTH, Dataset, docs_dataset, generate
 from mockserver.apis.fasting.paging import list_page
 from mockserver.apis.fasting.session import SESSION_FIELDS, public
-from mockserver.apis.fasting.users import User, authenticate
+from mockserver.apis.fasting.users import User, holder_of
 from mockserver.timestamps import parse_timestamp
 
 NOW = datetime(2026, 3, 1, 12, 30, 15, 987654, tzinfo=UTC)  # sub-millisecond part on purpose
@@ -134,8 +134,7 @@ def test_users_are_distinct_and_recognisable(datasets: list[Dataset]) -> None:
 def test_each_users_token_signs_in_as_that_user(data: Dataset) -> None:
     users = [User.from_dict(u) for u in data["users"]]
     for user in users:
-        bearer = f"Bearer {user.token}"
-        assert authenticate(users, cookie=None, authorization=bearer) == user
+        assert holder_of(users, user.token) == user
 
 
 # --- sessions ------------------------------------------------------------------------------------
@@ -310,8 +309,7 @@ def test_docs_sessions_validate_and_users_sign_in(
     users = [User.from_dict(u) for u in docs["users"]]
     for user in users:
         assert TOKEN.fullmatch(user.token)
-        cookie = f"authjs.session-token={user.token}"
-        assert authenticate(users, cookie=cookie, authorization=None) == user
+        assert holder_of(users, user.token) == user
 
 
 def test_docs_dataset_is_a_fresh_copy_each_time() -> None:
