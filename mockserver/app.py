@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import ProblemException
+from connexion.exceptions import OAuthScopeProblem, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -121,21 +121,18 @@ def create_app(
     )
     for error in (ProblemException, HTTPException, Exception):
         app.add_error_handler(error, _error_handler)
-    app.add_middleware(
-        MockMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        ctx=ctx,
-        docs_prefixes=(ui_path, spec_path),
-    )
-    app.add_middleware(
-        SlashlessDocs, position=MiddlewarePosition.BEFORE_EXCEPTION, ui_path=ui_path
-    )
+    # Outermost first (each one added at a position goes inside the ones added before):
+    # CORS answers preflights before anything else; the API's own middleware (e.g. rate limits)
+    # runs after faults and Prefer, before Connexion's security.
+    stack: list[tuple[type, dict[str, Any]]] = []
     if cors:
-        # Added last, so it runs first: preflights are answered before anything else.
+        stack.append((CORSMiddleware, _cors_options(options.cors_origins)))
+    stack.append((SlashlessDocs, {"ui_path": ui_path}))
+    stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path)}))
+    stack += plugin.middleware(ctx)
+    for middleware, middleware_options in stack:
         app.add_middleware(
-            CORSMiddleware,
-            position=MiddlewarePosition.BEFORE_EXCEPTION,
-            **_cors_options(options.cors_origins),
+            middleware, position=MiddlewarePosition.BEFORE_EXCEPTION, **middleware_options
         )
     app._mockgate_context = ctx  # type: ignore[attr-defined]  # read by context_of()
     return app
@@ -233,7 +230,11 @@ async def _error_handler(request: ConnexionRequest, exc: Exception) -> Connexion
 def _verify(credential: str, request: ConnexionRequest) -> dict[str, Any] | None:
     ctx: MockContext = request.scope["mockgate"]
     principal = ctx.api.authenticate(ctx, credential)
-    return None if principal is None else {"sub": principal.id, "principal": principal}
+    if principal is None:
+        return None
+    if principal.read_only and request.scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+        raise OAuthScopeProblem(detail="read-only credentials")
+    return {"sub": principal.id, "principal": principal}
 
 
 class _Bearer(BearerSecurityHandler):

@@ -63,6 +63,7 @@ class MockMiddleware:
         scope["mockgate.request_id"] = request_id
         info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
         route = ctx.routes.match(scope["method"], scope["path"])
+        scope["mockgate.route"] = route  # what an API's own middleware acts on
         operation_id = route.operation_id if route else None
         captured = _Captured(send, request_id)
 

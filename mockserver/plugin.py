@@ -69,6 +69,13 @@ class MockApi:
         """``error`` in this API's documented error shape."""
         raise NotImplementedError
 
+    def middleware(self, ctx: MockContext) -> list[tuple[type, dict[str, Any]]]:
+        """ASGI middleware of this API, outermost first, as ``(class, options)``, e.g. for rate
+        limits. It runs after faults and ``Prefer``, before authentication, and should act only
+        on requests with ``scope["mockgate.route"]`` set (a ``routes.Route``: an operation of
+        the API, not ``/__mockgate`` or the docs); ``scope["mockgate"]`` is the context."""
+        return []
+
     def credentials_help(self, ctx: MockContext) -> list[str]:
         """Lines for the start-up banner telling a person how to authenticate."""
         return [f"API key: {key}" for key in ctx.api_keys]

@@ -21,7 +21,7 @@ from mockserver.apis.agentlens.sessions import (
     page,
     timeline_order,
 )
-from mockserver.apis.agentlens.ulid import UlidFactory
+from mockserver.apis.agentlens.ulid import ULID_PATTERN, UlidFactory
 from mockserver.context import MockContext
 from mockserver.errors import MockError
 from mockserver.timestamps import parse_timestamp
@@ -87,15 +87,27 @@ async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
         for sid in wanted
         if (session := ctx.store.get("sessions", sid)) is not None
     }
+    # Ids continue after the newest one stored, like the real server's process-wide monotonic
+    # ULIDs: events ingested in the same millisecond (always, under a frozen clock) keep their
+    # order, so the timeline's order stays the chain's. Seeded by it, so ingest is reproducible.
+    last = _last_event_id(ctx)
+    rng = random.Random(f"agentlens-ingest:{ctx.options.seed}:{last}")
     result = ingest(
         sessions,
         timelines,
         body["events"],
         now=ctx.clock.now(),
-        id_factory=UlidFactory(random.Random()),
+        id_factory=UlidFactory(rng, after=last),
     )
     _save(ctx, result)
     return result.body, 201
+
+
+def _last_event_id(ctx: MockContext) -> str | None:
+    """The greatest ULID among the stored events (placeholder ids such as the document's
+    ``01H001...`` are not ULIDs and are skipped)."""
+    ids = (e["id"] for record in ctx.store.values("timelines") for e in record["events"])
+    return max((i for i in ids if ULID_PATTERN.fullmatch(i)), default=None)
 
 
 def _grow(ctx: MockContext, session_ids: Iterable[str] | None = None) -> None:

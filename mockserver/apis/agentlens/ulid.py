@@ -13,7 +13,7 @@ from datetime import datetime
 
 from mockserver.timestamps import to_millis
 
-__all__ = ["ULID_PATTERN", "UlidFactory", "encode"]
+__all__ = ["ULID_PATTERN", "UlidFactory", "decode", "encode"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U.
 _RANDOM_BITS = 80
@@ -37,6 +37,16 @@ def encode(millis: int, randomness: int) -> str:
     return "".join(reversed(chars))
 
 
+def decode(ulid: str) -> tuple[int, int]:
+    """``(millis, randomness)`` of a ULID (the inverse of ``encode``)."""
+    if not ULID_PATTERN.fullmatch(ulid):
+        raise ValueError(f"not a ULID: {ulid!r}")
+    value = 0
+    for char in ulid:
+        value = (value << 5) | _ALPHABET.index(char)
+    return value >> _RANDOM_BITS, value & ((1 << _RANDOM_BITS) - 1)
+
+
 class UlidFactory:
     """Monotonic ULIDs: strictly increasing even when several share a millisecond.
 
@@ -45,10 +55,14 @@ class UlidFactory:
     part is incremented instead of redrawn, so ids keep the order they were made in.
     """
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, *, after: str | None = None) -> None:
+        """``after``: a ULID every id minted must sort after (the last one minted before), so
+        a factory made per request continues the sequence of the ones before it."""
         self._rng = rng
         self._last_millis = -1
         self._last_random = 0
+        if after is not None:
+            self._last_millis, self._last_random = decode(after)
 
     def __call__(self, moment: datetime) -> str:
         millis = max(to_millis(moment), self._last_millis)
