@@ -17,12 +17,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import OAuthScopeProblem, ProblemException
+from connexion.context import scope as connexion_scope
+from connexion.exceptions import OAuthResponseProblem, OAuthScopeProblem, ProblemException
+from connexion.jsonifier import Jsonifier
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -31,10 +33,12 @@ from mockserver.admin import ADMIN_SPEC, admin_handlers
 from mockserver.catalog import get_api
 from mockserver.clock import Clock
 from mockserver.context import MockContext, MockOptions
+from mockserver.cookies import cookie_values
 from mockserver.datasets import load_dataset
 from mockserver.errors import ApiError, MockError, describe
 from mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
 from mockserver.plugin import RequestInfo, load_api
+from mockserver.preferred import preferred_response
 from mockserver.responses import encode_json
 from mockserver.routes import RouteTable
 from mockserver.schemas import ResponseValidator
@@ -102,9 +106,12 @@ def create_app(
     app = AsyncApp(f"mockgate.{api}")
     app.add_api(
         copy.deepcopy(spec.document),
+        jsonifier=_JSONIFIER,
         name=api,
         resolver=_Resolver(ctx),
-        strict_validation=plugin.strict_validation,
+        # Unknown query parameters are a 400 where an operation declares 400; elsewhere the
+        # middleware drops them first (routes.Route.lenient_query).
+        strict_validation=True,
         pythonic_params=True,
         validator_map=VALIDATORS,
         security_map=_security_map(),
@@ -138,6 +145,17 @@ def create_app(
     return app
 
 
+class _CompactJson(Jsonifier):
+    """Handler bodies as the real servers send them: compact UTF-8 JSON, like every other body
+    of the mock (Connexion's default indents, escapes non-ASCII and adds a newline)."""
+
+    def dumps(self, data: Any, **kwargs: Any) -> str:
+        return encode_json(data).decode()
+
+
+_JSONIFIER = _CompactJson()
+
+
 def context_of(app: AsyncApp) -> MockContext:
     """The ``MockContext`` of an app built by ``create_app`` (for tests and the CLI)."""
     return app._mockgate_context  # type: ignore[attr-defined,no-any-return]
@@ -169,15 +187,33 @@ class _Resolver(Resolver):
         self.module = module if module is not None else ctx.api.handlers
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Any:
+        ctx = self.ctx
         handler = getattr(self.module, _snake(operation_id), None)
         if handler is None:
-            bound = functools.partial(_example_handler, self.ctx, operation_id)
+            bound = functools.partial(_example_handler, ctx, operation_id)
         else:
-            bound = functools.partial(handler, self.ctx)
-        # Connexion inspects the handler's signature on every request; computing it once here
-        # saves ~0.2 ms per request (inspect.signature returns a __signature__ as is).
-        bound.__signature__ = inspect.signature(bound)  # type: ignore[attr-defined]
-        return bound
+            bound = functools.partial(handler, ctx)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            # connexion_scope: a proxy to the ASGI scope of the request being served.
+            prefs = connexion_scope.get("mockgate.prefer")
+            if prefs is not None:
+                info = RequestInfo(
+                    connexion_scope["method"],
+                    connexion_scope["path"],
+                    connexion_scope.get("mockgate.request_id", ""),
+                    ctx.clock.now(),
+                )
+                response = preferred_response(ctx, operation_id, prefs, info)
+                if response is not None:
+                    return response
+            return await bound(*args, **kwargs)
+
+        # Connexion inspects the handler's signature on every request: give it the bound
+        # handler's, computed once (inspect.signature returns a __signature__ as is).
+        call.__signature__ = inspect.signature(bound)  # type: ignore[attr-defined]
+        call.__name__ = _snake(operation_id)
+        return call
 
 
 async def _example_handler(ctx: MockContext, operation_id: str, **_: Any) -> Any:
@@ -245,6 +281,27 @@ class _Bearer(BearerSecurityHandler):
 class _ApiKey(ApiKeySecurityHandler):
     def _resolve_func(self, security_scheme: Any) -> Any:
         return _verify
+
+    def _get_verify_func(
+        self, api_key_info_func: Any, loc: str, name: str, required_scopes: Any
+    ) -> Any:
+        if loc != "cookie":
+            return super()._get_verify_func(api_key_info_func, loc, name, required_scopes)
+
+        def from_cookies(request: ConnexionRequest) -> Any:
+            # Every value of the cookie (and of its __Secure- twin, used on HTTPS), parsed
+            # robustly; the first that authenticates wins.
+            headers = request.headers.getlist("cookie")
+            candidates = cookie_values(headers, (name, f"__Secure-{name}"))
+            if not candidates:
+                return NO_VALUE
+            for candidate in candidates:
+                info = _verify(candidate, request)
+                if info is not None:
+                    return info
+            raise OAuthResponseProblem(detail="Provided apikey is not valid")
+
+        return from_cookies
 
 
 def _security_map() -> dict[str, Any]:

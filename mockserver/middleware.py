@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -20,13 +19,12 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from mockserver import dynamic, examples
 from mockserver.context import MockContext
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
 from mockserver.plugin import RequestInfo
-from mockserver.prefer import Preferences, PreferError, parse_prefer
-from mockserver.responses import encode_json, error_response, json_response
+from mockserver.prefer import PreferError, parse_prefer
+from mockserver.responses import error_response, json_response
 from mockserver.schemas import ResponseValidator
 
 __all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
@@ -75,7 +73,7 @@ class MockMiddleware:
             error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
             response, checked = error_response(ctx, error, info), False
         elif operation_id is not None:
-            response, injected = await self._shortcut(operation_id, headers, info)
+            response, injected = await self._shortcut(scope, operation_id, headers, info)
             checked = checked and not injected
         sink = _Buffer() if checked else None
         downstream = sink.send if sink else captured.send
@@ -96,10 +94,10 @@ class MockMiddleware:
         self._record(scope, headers, body, captured, started, operation_id)
 
     async def _shortcut(
-        self, operation_id: str, headers: Headers, info: RequestInfo
+        self, scope: Scope, operation_id: str, headers: Headers, info: RequestInfo
     ) -> tuple[Response | None, bool]:
-        """A response decided before the handler runs (a fault or a ``Prefer`` instruction),
-        and whether it is an injected fault."""
+        """A response decided before Connexion sees the request (a fault, a bad ``Prefer``), and
+        whether it is an injected fault. A ``Prefer`` delay is served here too."""
         ctx = self.ctx
         try:
             prefs = parse_prefer(headers.getlist("prefer"))
@@ -114,44 +112,10 @@ class MockMiddleware:
                 return json_response(fault.body, fault.status), True
             error = ApiError(fault.status, f"Fault injected by mockgate for {operation_id}")
             return error_response(ctx, error, info), True
-        return self._preferred(operation_id, prefs, info), False
-
-    def _preferred(
-        self, operation_id: str, prefs: Preferences, info: RequestInfo
-    ) -> Response | None:
-        ctx = self.ctx
-        if prefs.code is None and prefs.example is None and not prefs.dynamic:
-            return None
-        operation = ctx.spec.operation_by_id(operation_id)
-        if prefs.dynamic and prefs.example is None:
-            return self._dynamic(operation, prefs.code, info)
-        try:
-            choice = examples.choose_example(operation, status=prefs.code, name=prefs.example)
-        except examples.NoExample as exc:
-            code = prefs.code
-            if code is not None and code >= 400 and str(code) in operation.get("responses", {}):
-                # A declared error without an example: the API's error shape says it.
-                error = ApiError(code, f"Response {code} asked for with Prefer")
-                return error_response(ctx, error, info)
-            return error_response(ctx, ApiError(400, f"Prefer: {exc}"), info)
-        content = _encode(choice.body, choice.media_type)
-        return Response(content, choice.status, choice.headers, media_type=choice.media_type)
-
-    def _dynamic(
-        self, operation: dict[str, Any], status: int | None, info: RequestInfo
-    ) -> Response:
-        responses = operation.get("responses", {})
-        code = (
-            str(status) if status else min((s for s in responses if s.startswith("2")), default="")
-        )
-        media = responses.get(code, {}).get("content", {}).get("application/json")
-        if not media or "schema" not in media:
-            error = ApiError(
-                400, f"Prefer: dynamic=true: response {code or '2xx'} has no JSON schema"
-            )
-            return error_response(self.ctx, error, info)
-        rng = random.Random(f"{self.ctx.options.seed}:{info.request_id}")
-        return json_response(dynamic.generate(media["schema"], rng=rng), int(code))
+        if prefs.code is not None or prefs.example is not None or prefs.dynamic:
+            # Answered in place of the handler (mockserver.preferred), after authentication.
+            scope["mockgate.prefer"] = prefs
+        return None, False
 
     async def _checked(
         self,
@@ -210,14 +174,6 @@ class MockMiddleware:
                 captured.status,
                 duration_ms,
             )
-
-
-def _encode(body: Any, media_type: str | None) -> bytes:
-    if media_type is None or body is None:
-        return b""
-    if "json" in media_type:
-        return encode_json(body)
-    return body if isinstance(body, bytes) else str(body).encode()
 
 
 class _Captured:

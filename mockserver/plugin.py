@@ -50,8 +50,6 @@ class MockApi:
     # (checked when a user's dataset file is loaded), and collections of internal records.
     record_schemas: ClassVar[dict[str, str]] = {}
     internal_collections: ClassVar[tuple[str, ...]] = ()
-    # Whether unknown query parameters are a 400 (only where the spec declares one).
-    strict_validation: bool = True
 
     def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
         """The state for one of ``DATASETS``, deterministic for (dataset, seed, now)."""

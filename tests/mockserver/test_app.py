@@ -163,6 +163,11 @@ def test_prefer_header_picks_the_response(mock_client, prefer, status, check):
     assert check(response.json())
 
 
+def test_prefer_does_not_bypass_authentication(mock_client):
+    response = mock_client("agentlens").get("/api/sessions", headers={"Prefer": "code=200"})
+    assert response.status_code == 401
+
+
 @pytest.mark.parametrize(
     ("prefer", "message"),
     [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -24,16 +26,11 @@ class AgentLens(MockApi):
     def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
         if dataset == "empty":
             return {"sessions": {}, "timelines": {}}
-        data = docs_dataset() if dataset == "docs" else generate(seed, now)
-        timelines: dict[str, dict[str, Any]] = {}
-        for session in data["sessions"]:
-            sid = session["id"]
-            timelines[sid] = {"sessionId": sid, "events": data["events"][sid]}
-            if session["status"] == "active":
-                # It keeps receiving events as the clock runs (see growth).
-                events = data["events"][sid]
-                timelines[sid]["growth"] = growth.start(session, events, seed=seed, seeded_at=now)
-        return {"sessions": {s["id"]: s for s in data["sessions"]}, "timelines": timelines}
+        if dataset == "docs":
+            return _snapshot(docs_dataset(), seed=seed, now=now)
+        # A fresh copy each time: the caller owns what it gets.
+        snapshot: Snapshot = json.loads(_demo_json(seed, now))
+        return snapshot
 
     def default_keys(self) -> tuple[str, ...]:
         return ("als_mockgate_dev_key",)
@@ -46,6 +43,30 @@ class AgentLens(MockApi):
 
     def credentials_help(self, ctx: Any) -> list[str]:
         return [f"Authorization: Bearer {key}" for key in ctx.api_keys]
+
+
+@functools.lru_cache(maxsize=4)
+def _demo_json(seed: int, now: datetime) -> str:
+    """The demo snapshot for ``(seed, now)``, as JSON.
+
+    Generating and hashing it takes ~0.25 s, and mocks are rebuilt with the same seed and start
+    time again and again (tests, a frozen or ``--start`` clock), so the (pure) result is kept.
+    JSON rather than the objects, so each mock decodes its own copy (faster than ``deepcopy``).
+    """
+    return json.dumps(_snapshot(generate(seed, now), seed=seed, now=now), ensure_ascii=False)
+
+
+def _snapshot(data: dict[str, Any], *, seed: int, now: datetime) -> Snapshot:
+    """The store's collections for a dataset's sessions and events."""
+    timelines: dict[str, dict[str, Any]] = {}
+    for session in data["sessions"]:
+        sid = session["id"]
+        timelines[sid] = {"sessionId": sid, "events": data["events"][sid]}
+        if session["status"] == "active":
+            # It keeps receiving events as the clock runs (see growth).
+            events = data["events"][sid]
+            timelines[sid]["growth"] = growth.start(session, events, seed=seed, seeded_at=now)
+    return {"sessions": {s["id"]: s for s in data["sessions"]}, "timelines": timelines}
 
 
 API = AgentLens()

@@ -58,7 +58,7 @@ async def get_session(ctx: MockContext, id_: str) -> Reply:
     session = ctx.store.get("sessions", id_)
     if session is None:
         return _not_found()
-    return _complete(ctx, session), 200
+    return session, 200
 
 
 async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:

@@ -422,6 +422,28 @@ def test_later_events_append_link_and_count(client, node):
     assert (session["errorCount"], session["totalCostUsd"]) == (1, 0.006)
 
 
+def test_batches_ingested_in_one_millisecond_keep_their_order(client, node):
+    # The clock is frozen: every batch gets the same timestamp, so the ids alone order them.
+    answers = [_post(client, _event("custom", {**_CUSTOM, "data": {"n": n}})) for n in range(12)]
+    events = _timeline(client)["events"]
+    assert [e["payload"]["data"]["n"] for e in events] == list(range(12))
+    assert [e["id"] for e in events] == [a["events"][0]["id"] for a in answers]
+    assert_linked(events)
+    assert mismatched_hashes(node, events) == []
+    assert _timeline(client)["chainValid"] is True
+
+
+def test_the_same_ingest_gives_the_same_ids_and_hashes(mock_client):
+    def ingest_twice(client):
+        return [
+            _post(client, _start(), _tool_call()),
+            _post(client, _event("custom", _CUSTOM, sessionId="another")),
+        ]
+
+    one, two = (mock_client("agentlens", seed=1, dataset="demo") for _ in range(2))
+    assert ingest_twice(one) == ingest_twice(two)
+
+
 @pytest.mark.parametrize(
     ("reason", "status"),
     [
