@@ -72,6 +72,8 @@ def create_app(
     cors: bool = True,
     cors_origins: Iterable[str] = (),
     access_log: bool = False,
+    rate_limit: str | None = None,
+    scenario: str | None = None,
 ) -> AsyncApp:
     """The mock of ``api`` (one of the bundled APIs), seeded with ``dataset``."""
     spec = get_api(api)
@@ -86,7 +88,11 @@ def create_app(
         cors=cors,
         cors_origins=tuple(cors_origins),
         access_log=access_log,
+        rate_limit=rate_limit,
     )
+    if scenario is not None and scenario not in plugin.scenarios:
+        known = ", ".join(plugin.scenarios) or "none"
+        raise ValueError(f"{api} has no scenario {scenario!r} (scenarios: {known})")
     if store is None:
         store = MemoryStore(load_dataset(plugin, spec, dataset, seed=seed, now=started_at))
     ctx = MockContext(
@@ -97,6 +103,7 @@ def create_app(
         options=options,
         started_at=started_at,
         routes=RouteTable.from_spec(spec.resolved),
+        scenario=scenario,
     )
     if validate_responses:
         ctx.validator = ResponseValidator.from_spec(spec.resolved)

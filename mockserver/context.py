@@ -30,6 +30,9 @@ class MockOptions:
     cors: bool = True
     cors_origins: tuple[str, ...] = ()
     access_log: bool = False
+    # "off", "docs" (the documented limits) or a number of requests per minute; None = the
+    # API's default. Only APIs that document rate limits use it.
+    rate_limit: str | None = None
 
 
 @dataclass
@@ -46,6 +49,8 @@ class MockContext:
     violations: list[str] = field(default_factory=list)
     # Set when responses are checked against the spec before they leave.
     validator: ResponseValidator | None = None
+    # A named behaviour of the API (``MockApi.scenarios``), e.g. an old server's; None = normal.
+    scenario: str | None = None
 
     @property
     def name(self) -> str:

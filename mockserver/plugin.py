@@ -50,6 +50,9 @@ class MockApi:
     # (checked when a user's dataset file is loaded), and collections of internal records.
     record_schemas: ClassVar[dict[str, str]] = {}
     internal_collections: ClassVar[tuple[str, ...]] = ()
+    # Named behaviours a client can switch to (``--scenario``, ``PUT /__mockgate/scenario``),
+    # with what each does.
+    scenarios: ClassVar[dict[str, str]] = {}
 
     def seed(self, dataset: str, seed: int, now: datetime) -> Snapshot:
         """The state for one of ``DATASETS``, deterministic for (dataset, seed, now)."""

@@ -114,3 +114,17 @@ async def admin_clear_faults(ctx: MockContext) -> Reply:
 
 async def admin_list_violations(ctx: MockContext) -> Reply:
     return {"violations": list(ctx.violations)}, 200
+
+
+async def admin_get_scenario(ctx: MockContext) -> Reply:
+    return {"name": ctx.scenario, "available": dict(ctx.api.scenarios)}, 200
+
+
+async def admin_set_scenario(ctx: MockContext, body: dict[str, Any]) -> Reply:
+    name = body["name"]
+    if name is not None and name not in ctx.api.scenarios:
+        known = ", ".join(ctx.api.scenarios) or "none"
+        message = f"{ctx.name} has no scenario {name!r} (scenarios: {known})"
+        raise RequestProblem(message, [FieldError("body.name", message)])
+    ctx.scenario = name
+    return await admin_get_scenario(ctx)

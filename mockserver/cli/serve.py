@@ -61,7 +61,22 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     "api_keys",
     multiple=True,
     metavar="[API=]KEY",
-    help="Accept KEY (instead of the printed dev key) on every keyed API, or on API only.",
+    envvar="MOCKGATE_API_KEYS",
+    help="Accept KEY (instead of the printed dev key) on every keyed API, or on API only "
+    "(repeatable; or MOCKGATE_API_KEYS, space-separated).",
+)
+@click.option(
+    "--rate-limit",
+    metavar="off|docs|N",
+    help="Rate limits of APIs that document them: the documented ones (default), none, "
+    "or N requests per minute.",
+)
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    metavar="API=NAME",
+    help="Start API in a named behaviour, e.g. piorchestrator=v1-unregistered (repeatable).",
 )
 @click.option("--state-file", type=click.Path(), help="Not available yet (persistence is planned).")
 @click.option("--no-cors", is_flag=True, help="Do not answer CORS requests.")
@@ -89,6 +104,8 @@ def serve(
     clock_option: str,
     start: str | None,
     api_keys: tuple[str, ...],
+    rate_limit: str | None,
+    scenarios: tuple[str, ...],
     state_file: str | None,
     no_cors: bool,
     cors_origins: tuple[str, ...],
@@ -114,6 +131,11 @@ def serve(
             f"{', '.join(unknown)}: bundled APIs are {', '.join(bundled_apis())}", param_hint="API"
         )
     port_of = _ports(ports)
+    scenario_of = _pairs(scenarios, "--scenario")
+    if rate_limit is not None and rate_limit not in ("off", "docs") and not rate_limit.isdigit():
+        raise click.BadParameter(
+            f"{rate_limit!r}: expected off, docs or N", param_hint="--rate-limit"
+        )
     keys_for = _keys_by_api(api_keys)
     try:
         when = parse_timestamp(start) if start else None
@@ -141,8 +163,10 @@ def serve(
                 cors=not no_cors,
                 cors_origins=cors_origins,
                 access_log=access_log,
+                rate_limit=rate_limit,
+                scenario=scenario_of.get(api),
             )
-        except DatasetError as exc:
+        except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         port = port_of.get(api) or bundled_apis()[api].default_port or 8000
         mocks.append(MockServer(api, host, port, app))

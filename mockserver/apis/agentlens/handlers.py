@@ -39,7 +39,6 @@ async def list_sessions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
-    _grow(ctx)
     matching = filter_sessions(
         ctx.store.values("sessions"),
         agent_id=agent_id,
@@ -58,7 +57,7 @@ async def get_session(ctx: MockContext, id_: str) -> Reply:
     session = ctx.store.get("sessions", id_)
     if session is None:
         return _not_found()
-    return session, 200
+    return _complete(ctx, session), 200
 
 
 async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:
