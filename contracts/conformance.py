@@ -49,6 +49,7 @@ def run_conformance(
     options: ConformanceOptions,
     base_url: str | None = None,
     app: Any = None,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds."""
     _install_adapters()
@@ -60,6 +61,8 @@ def run_conformance(
         schema = schema.include(method=["GET", "HEAD", "OPTIONS"])
     with _running(schema, api):
         for event in from_schema(schema).execute():
+            if progress is not None and isinstance(event, events.ScenarioStarted):
+                progress(f"{event.phase.value}: {event.label}")
             if isinstance(event, events.ScenarioFinished):
                 _collect(event.recorder, report)
             elif isinstance(event, events.NonFatalError):

@@ -44,6 +44,12 @@ class Report:
     def ok(self) -> bool:
         return not self.findings and not self.errors
 
+    @property
+    def verdict(self) -> str:
+        if self.findings:
+            return "does not conform"
+        return "could not be judged" if self.errors else "conforms"
+
     def add(self, finding: Finding) -> None:
         key = (finding.check, finding.operation, finding.message)
         if all((f.check, f.operation, f.message) != key for f in self.findings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,12 +39,25 @@ class VerifyOptions:
     probes: bool = True
 
 
-def verify(target: Target, options: VerifyOptions | None = None) -> Report:
-    """Every way ``target`` departs from the contract of ``target.api``."""
+def verify(
+    target: Target,
+    options: VerifyOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Every way ``target`` departs from the contract of ``target.api``; ``progress`` hears
+    what is being checked."""
     options = options or VerifyOptions()
     api = get_api(target.api)
     report = Report(api=target.api, target=target.label)
     started = time.monotonic()
+    with _client(target) as client:
+        refused = _credentials_refused(target, client)
+    if refused:
+        # Every protected request would be refused: a "pass" would mean nothing.
+        report.errors.append(refused)
+        report.elapsed = time.monotonic() - started
+        return report
     run_conformance(
         api,
         report,
@@ -51,12 +65,45 @@ def verify(target: Target, options: VerifyOptions | None = None) -> Report:
         options=options.conformance,
         base_url=target.base_url,
         app=target.app,
+        progress=progress,
     )
     if options.probes:
         with _client(target) as client:
-            _run_probes(target, client, report, options.conformance)
+            _run_probes(target, client, report, options.conformance, progress)
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _credentials_refused(target: Target, client: httpx.Client) -> str | None:
+    """Why the suite cannot judge the protected operations, or None when it can."""
+    api = get_api(target.api)
+    if not api.document.get("security"):
+        return None
+    probe_op = next(
+        (
+            op
+            for op in api.operations
+            if op.method == "GET"
+            and "{" not in op.path
+            and api.operation_by_id(op.operation_id or "").get("security") != []
+        ),
+        None,
+    )
+    if probe_op is None or probe_op.operation_id is None:
+        return None
+    if not target.credentials:
+        return f"{target.api} requires credentials: pass --api-key (or --mockgate-api-key)"
+    session = ProbeSession(api, client, credentials=target.credentials, headers=target.headers)
+    try:
+        exchange = session.call(probe_op.operation_id)
+    except RateLimited:
+        return None
+    if exchange.status in (401, 403):
+        return (
+            f"the credential was refused ({exchange.describe()}): every protected operation "
+            "would answer the same, so nothing could be judged; pass a valid --api-key"
+        )
+    return None
 
 
 def _client(target: Target) -> httpx.Client:
@@ -69,7 +116,11 @@ def _client(target: Target) -> httpx.Client:
 
 
 def _run_probes(
-    target: Target, client: httpx.Client, report: Report, options: ConformanceOptions
+    target: Target,
+    client: httpx.Client,
+    report: Report,
+    options: ConformanceOptions,
+    progress: Callable[[str], None] | None,
 ) -> None:
     api = get_api(target.api)
     for check in checks_for(target.api):
@@ -78,6 +129,8 @@ def _run_probes(
         if check.writes and options.read_only:
             report.skipped.append(f"{check.name}: sends writes (read-only mode)")
             continue
+        if progress is not None:
+            progress(f"probe: {check.name}")
         session = ProbeSession(
             api,
             client,

@@ -9,6 +9,7 @@ import click
 from mockserver import __version__
 from mockserver.cli.serve import serve
 from mockserver.cli.specs import specs
+from mockserver.cli.verify import verify
 
 __all__ = ["cli", "main"]
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 cli.add_command(serve)
 cli.add_command(specs)
+cli.add_command(verify)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

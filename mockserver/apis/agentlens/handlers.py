@@ -39,6 +39,7 @@ async def list_sessions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
+    _grow(ctx)
     matching = filter_sessions(
         ctx.store.values("sessions"),
         agent_id=agent_id,

@@ -406,9 +406,9 @@ def test_later_events_append_link_and_count(client, node):
         _event(
             "cost_tracked", {"provider": "openai", "model": "gpt-4o", **usage, "costUsd": 0.006}
         ),
-        _event(
-            "tool_error", {"callId": "c1", "toolName": "lookup", "error": "boom"}, severity="error"
-        ),
+        # An error event by its type (severity info) and one by its severity.
+        _event("tool_error", {"callId": "c1", "toolName": "lookup", "error": "boom"}),
+        _event("custom", _CUSTOM, severity="critical"),
     )
     events = _timeline(client)["events"]
     assert events[:2] == before
@@ -419,7 +419,7 @@ def test_later_events_append_link_and_count(client, node):
     session = _ok(client.get(f"/api/sessions/{_SID}", headers=AUTH))
     assert counters_of(session) == recount(events)
     assert (session["llmCallCount"], session["totalInputTokens"]) == (1, 1200)
-    assert (session["errorCount"], session["totalCostUsd"]) == (1, 0.006)
+    assert (session["errorCount"], session["totalCostUsd"]) == (2, 0.006)
 
 
 def test_batches_ingested_in_one_millisecond_keep_their_order(client, node):

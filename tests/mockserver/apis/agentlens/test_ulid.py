@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.apis.agentlens.ulid import ULID_PATTERN, UlidFactory, encode
+from mockserver.apis.agentlens.ulid import ULID_PATTERN, UlidFactory, decode, encode
 from mockserver.timestamps import to_millis
 
 MOMENT = datetime(2026, 2, 9, 14, 0, 0, 123000, tzinfo=UTC)
@@ -68,3 +68,44 @@ def test_same_rng_seed_same_ids():
 
     assert run(1) == run(1)
     assert run(1) != run(2)
+
+
+@pytest.mark.parametrize(
+    ("millis", "randomness"),
+    [
+        pytest.param(0, 0, id="zero"),
+        pytest.param(2**48 - 1, 2**80 - 1, id="maximum"),
+        pytest.param(to_millis(MOMENT), 12345678901234567890, id="typical"),
+    ],
+)
+def test_decode_inverts_encode(millis, randomness):
+    assert decode(encode(millis, randomness)) == (millis, randomness)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("01H001...", id="placeholder"),
+        pytest.param("8" + "0" * 25, id="beyond-128-bits"),
+        pytest.param("0" * 25, id="too-short"),
+    ],
+)
+def test_decode_rejects_what_is_not_a_ulid(text):
+    with pytest.raises(ValueError, match="not a ULID"):
+        decode(text)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(MOMENT, id="same-millisecond"),
+        pytest.param(MOMENT - timedelta(seconds=5), id="earlier-clock"),
+        pytest.param(MOMENT + timedelta(seconds=5), id="later"),
+    ],
+)
+def test_a_factory_continues_after_a_given_id(moment):
+    last = UlidFactory(random.Random(0))(MOMENT)
+    following = UlidFactory(random.Random(1), after=last)
+    minted = [following(moment) for _ in range(5)]
+    assert minted == sorted(minted)
+    assert minted[0] > last

@@ -1,0 +1,37 @@
+"""One self-contained HTML page: the verdict, a matrix of operations and checks, and every
+failure with its reproduction. No external assets, so it can be archived as a CI artefact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from contracts.findings import Report
+from contracts.registry import CHECKS
+
+__all__ = ["render_html", "write_html"]
+
+_ENV = Environment(
+    loader=PackageLoader("contracts.reporting", "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(report: Report) -> str:
+    matrix = report.matrix()
+    checks = sorted({check for row in matrix.values() for check in row})
+    return _ENV.get_template("report.html.j2").render(
+        report=report,
+        matrix=matrix,
+        operations=sorted(matrix),
+        checks=checks,
+        docs={name: CHECKS[name].doc for name in checks if name in CHECKS},
+    )
+
+
+def write_html(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
