@@ -14,7 +14,8 @@ an LLM call with response and cost, an approval, an alert, a checkpoint), each s
 virtual time after the previous event, then ``session_ended``. One session in five ends in error:
 its last step is a failing tool call and ``session_ended`` has ``reason: "error"``. A session thus
 receives at most 30 * 3 + 1 = 91 more events, over about 20 minutes of virtual time on average and
-never more than 2.5 hours (30 steps of at most 90 s plus the longest step, an approval of 3 min).
+never more than 2.5 hours (30 steps, each starting at most 90 s after the event before it and
+lasting at most 3 minutes, the longest wait for an approval).
 
 The bookkeeping is a small record kept beside the session's events, under ``growth`` in its
 internal ``timelines`` record (see ``start``), so events and bookmark change in one write and

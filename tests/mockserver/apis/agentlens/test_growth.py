@@ -78,7 +78,7 @@ def test_a_frozen_clock_changes_nothing(demo, monkeypatch):
     assert demo.ctx.store.snapshot() == before
 
 
-def test_after_ten_minutes_active_sessions_have_grown(demo, node):
+def test_after_ten_minutes_active_sessions_have_grown(demo):
     before = {s["id"]: s for s in _list(demo)}
     old = {sid: _timeline(demo, sid)["events"] for sid in before}
     active = [sid for sid, s in before.items() if s["status"] == "active"]
@@ -102,7 +102,6 @@ def test_after_ten_minutes_active_sessions_have_grown(demo, node):
         assert {(e["sessionId"], e["agentId"]) for e in new} == {(sid, session["agentId"])}
         assert_in_timeline_order(events)
         assert_linked(events)
-        assert mismatched_hashes(node, new) == []
         assert timeline["chainValid"] is (TAMPERED_TAG not in session["tags"])
         assert counters_of(session) == pytest.approx(recount(events))
         outcomes.add(_check_status(session, events))
@@ -136,7 +135,7 @@ def test_growth_depends_on_the_clock_reading_not_on_polling(mock_client):
     assert _everything(once) != _everything(mock_client("agentlens", seed=1, dataset="demo"))
 
 
-def test_every_growing_session_ends_and_then_stays_put(demo, node):
+def test_every_growing_session_ends_and_then_stays_put(demo):
     active = [s["id"] for s in _list(demo) if s["status"] == "active"]
     _advance(demo, "3h")
     ended = _everything(demo)
@@ -145,14 +144,12 @@ def test_every_growing_session_ends_and_then_stays_put(demo, node):
         timeline = _timeline(demo, sid)
         assert _check_status(sessions[sid], timeline["events"]) == "ended"
         assert counters_of(sessions[sid]) == pytest.approx(recount(timeline["events"]))
-        if TAMPERED_TAG not in sessions[sid]["tags"]:
-            assert timeline["chainValid"] is True
-            assert mismatched_hashes(node, timeline["events"]) == []
+        assert timeline["chainValid"] is (TAMPERED_TAG not in sessions[sid]["tags"])
     _advance(demo, "2d")
     assert _everything(demo) == ended
 
 
-def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo, node):
+def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo):
     sid = next(s["id"] for s in _list(demo) if s["status"] == "active")
     agent = demo.get(f"/api/sessions/{sid}", headers=AUTH).json()["agentId"]
     custom = {"type": "note", "data": {"by": "client"}}
@@ -164,7 +161,6 @@ def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo, n
     ids = [e["id"] for e in grown["events"]]
     assert ids.index(answer.json()["events"][0]["id"]) < len(ids) - 1  # growth went on after it
     assert grown["chainValid"] is True
-    assert mismatched_hashes(node, grown["events"]) == []
 
     end = {**event, "eventType": "session_ended", "payload": {"reason": "manual"}}
     assert demo.post("/api/events", headers=AUTH, json={"events": [end]}).status_code == 201
@@ -172,6 +168,15 @@ def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo, n
     _advance(demo, "1h")
     assert _timeline(demo, sid) == stopped
     assert demo.get(f"/api/sessions/{sid}", headers=AUTH).json()["status"] == "completed"
+
+
+def test_grown_events_hash_as_the_real_server(demo, node):
+    _advance(demo, "3h")
+    for sid in SEEDED_ACTIVE:
+        events = _timeline(demo, sid)["events"]
+        new = events[len(SEEDED["events"][sid]) :]
+        assert len(new) >= growth.MIN_STEPS + 1
+        assert mismatched_hashes(node, new) == []
 
 
 def test_sessions_a_client_ingests_do_not_grow(demo):
