@@ -33,7 +33,7 @@ def _check_list(value: str | None) -> frozenset[str] | None:
 
 
 @click.command()
-@click.argument("api", type=click.Choice(sorted(bundled_apis())))
+@click.argument("api", type=click.Choice(sorted(bundled_apis())), metavar="API")
 @click.option("--base-url", required=True, metavar="URL", help="Where the implementation runs.")
 @click.option(
     "--api-key",
@@ -118,6 +118,7 @@ def verify(
     unknown = sorted(((include or frozenset()) | exclude) - known)
     if unknown:
         raise click.BadParameter(f"unknown check(s) {', '.join(unknown)}", param_hint="--checks")
+    sent_headers = _headers(headers)
     try:
         httpx.get(base_url, timeout=10, follow_redirects=False)
     except httpx.HTTPError as exc:
@@ -133,10 +134,10 @@ def verify(
             include_checks=include,
             exclude_checks=exclude,
             fail_fast=fail_fast,
-            headers=_headers(headers),
+            headers=sent_headers,
         )
     )
-    target = Target(api, base_url=base_url, credentials=api_keys, headers=_headers(headers))
+    target = Target(api, base_url=base_url, credentials=api_keys, headers=sent_headers)
     with console.status(f"verifying {api} at {base_url}") as status:
         report = run(target, options, progress=lambda text: status.update(f"{api}: {text}"))
     print_report(report, console)

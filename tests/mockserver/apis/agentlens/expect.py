@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+START = datetime(2026, 1, 19, 12, tzinfo=UTC)
+"""Where the mocks' frozen clocks stand (the ``mock_client`` fixture's, and ours)."""
 AUTH = {"Authorization": "Bearer als_mockgate_dev_key"}
 TAMPERED_TAG = "integrity-test"
 SDK_COUNTERS = ("llmCallCount", "totalInputTokens", "totalOutputTokens")

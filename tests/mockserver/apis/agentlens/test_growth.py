@@ -8,7 +8,7 @@ the seed and the clock reading only, not on how often anyone looked. Then the sc
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from mockserver.apis.agentlens import growth
 from mockserver.apis.agentlens.dataset import generate
 from tests.mockserver.apis.agentlens.expect import (
     AUTH,
+    START,
     TAMPERED_TAG,
     assert_in_timeline_order,
     assert_linked,
@@ -25,7 +26,6 @@ from tests.mockserver.apis.agentlens.expect import (
     recount,
 )
 
-START = datetime(2026, 1, 19, 12, tzinfo=UTC)  # the mock_client fixture's frozen clock
 SEEDED = generate(1, START)
 SEEDED_ACTIVE = [s["id"] for s in SEEDED["sessions"] if s["status"] == "active"]
 

@@ -13,18 +13,21 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from mockserver.app import context_of, create_app
 from mockserver.clock import Clock
+from mockserver.context import MockContext
 from mockserver.resources import fixtures_dir
 from tests.mockserver.apis.agentlens.expect import (
     AUTH,
     SDK_COUNTERS,
+    START,
     TAMPERED_TAG,
     assert_in_timeline_order,
     assert_linked,
@@ -34,13 +37,13 @@ from tests.mockserver.apis.agentlens.expect import (
     mismatched_hashes,
     recount,
 )
-from tests.mockserver.conftest import MockClient
 
 DEMO_SESSIONS = 40
 _CUSTOM = {"type": "checkpoint", "data": {}}
 
 
-START = datetime(2026, 1, 19, 12, tzinfo=UTC)
+class MockClient(TestClient):
+    ctx: MockContext
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 import uvicorn
@@ -31,9 +30,8 @@ from agentlensai.models import (
 from mockserver.app import context_of, create_app
 from mockserver.clock import Clock
 from mockserver.context import MockContext
-from tests.mockserver.apis.agentlens.expect import AUTH, TAMPERED_TAG, matches
+from tests.mockserver.apis.agentlens.expect import AUTH, START, TAMPERED_TAG, matches
 
-START = datetime(2026, 1, 19, 12, tzinfo=UTC)
 KEY = AUTH["Authorization"].removeprefix("Bearer ")
 
 
