@@ -68,7 +68,9 @@ def test_an_unreachable_server_is_exit_3_with_a_message():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(("nope", "--base-url", "http://x"), "'nope' is not one of 'agentlens'", id="api"),
+        pytest.param(
+            ("nope", "--base-url", "http://x"), "'nope' is not one of 'agentlens'", id="api"
+        ),
         pytest.param(("agentlens",), "Missing option '--base-url'", id="no-url"),
         pytest.param(
             ("agentlens", "--base-url", "http://x", "--checks", "made_up"),

@@ -207,14 +207,22 @@ def test_limit_is_clamped_as_the_real_server_does(client, sessions, limit, size,
     assert (body["total"], body["hasMore"]) == (DEMO_SESSIONS, has_more)
 
 
-def test_a_limit_above_500_returns_500(client):
+def test_page_sizes_with_more_sessions_than_the_largest_page(client):
     batch = [
         {"sessionId": f"bulk-{i:04d}", "agentId": "bulk", "eventType": "custom", "payload": _CUSTOM}
         for i in range(1000)
     ]
     _ok(client.post("/api/events", headers=AUTH, json={"events": batch}), 201)
-    body = _ok(client.get("/api/sessions", headers=AUTH, params={"limit": 1000}))
-    assert (len(body["sessions"]), body["total"], body["hasMore"]) == (500, 1040, True)
+    whole = [
+        s["id"]
+        for s in _ok(client.get("/api/sessions?limit=500&offset=540", headers=AUTH))["sessions"]
+    ]
+    assert len(whole) == 500  # the last 500 of 1040
+    # limit -> page size, with 1040 sessions: 0 and absent mean 50, anything above 500 is 500.
+    for limit, size in [(None, 50), (0, 50), (499, 499), (500, 500), (501, 500), (10**6, 500)]:
+        params = {} if limit is None else {"limit": limit}
+        body = _ok(client.get("/api/sessions", headers=AUTH, params=params))
+        assert (len(body["sessions"]), body["total"], body["hasMore"]) == (size, 1040, True), limit
 
 
 @pytest.mark.parametrize(
