@@ -26,8 +26,6 @@ from tests.mockserver.apis.agentlens.expect import (
     recount,
 )
 
-SEEDED = generate(1, START)
-SEEDED_ACTIVE = [s["id"] for s in SEEDED["sessions"] if s["status"] == "active"]
 
 
 def _list(client):
@@ -48,14 +46,24 @@ def _advance(client, duration):
     assert response.status_code == 200, response.text
 
 
-def _everything(client):
-    """The bytes of the list and of the timelines of the sessions that can grow (the others
-    cannot change, as the tests below show)."""
+def _everything(client, ids):
+    """The bytes of the list and of the timelines of ``ids``."""
     listed = client.get("/api/sessions", headers=AUTH)
-    timelines = [
-        client.get(f"/api/sessions/{sid}/timeline", headers=AUTH).content for sid in SEEDED_ACTIVE
-    ]
+    timelines = [client.get(f"/api/sessions/{sid}/timeline", headers=AUTH).content for sid in ids]
     return listed.content, timelines
+
+
+@pytest.fixture(scope="module")
+def seeded():
+    """The demo dataset (seed 1) as generated, before any growth."""
+    return generate(1, START)
+
+
+@pytest.fixture(scope="module")
+def growing(seeded):
+    """The ids of its active sessions: the ones that grow (the others never change, as
+    ``test_after_ten_minutes_active_sessions_have_grown`` shows)."""
+    return [s["id"] for s in seeded["sessions"] if s["status"] == "active"]
 
 
 @pytest.fixture
@@ -63,7 +71,7 @@ def demo(mock_client):
     return mock_client("agentlens", seed=1, dataset="demo")
 
 
-def test_a_frozen_clock_changes_nothing(demo, monkeypatch):
+def test_a_frozen_clock_changes_nothing(demo, monkeypatch, seeded):
     before = demo.ctx.store.snapshot()
 
     def never(*_args, **_kwargs):
@@ -71,10 +79,10 @@ def test_a_frozen_clock_changes_nothing(demo, monkeypatch):
 
     monkeypatch.setattr(growth, "plan", never)  # nothing due: not even a plan is computed
     listed = _list(demo)
-    assert listed == SEEDED["sessions"]
+    assert listed == seeded["sessions"]
     for session in listed:
         assert demo.get(f"/api/sessions/{session['id']}", headers=AUTH).json() == session
-        assert _timeline(demo, session["id"])["events"] == SEEDED["events"][session["id"]]
+        assert _timeline(demo, session["id"])["events"] == seeded["events"][session["id"]]
     assert demo.ctx.store.snapshot() == before
 
 
@@ -131,14 +139,14 @@ def test_growth_depends_on_the_clock_reading_not_on_polling(mock_client):
         _advance(often, "1m")
         _list(often)
         _timeline(often, growing[0])
-    assert _everything(once) == _everything(often)
-    assert _everything(once) != _everything(mock_client("agentlens", seed=1, dataset="demo"))
+    assert _everything(once, growing) == _everything(often, growing)
+    assert _everything(once, growing) != _everything(mock_client("agentlens", seed=1, dataset="demo"), growing)
 
 
 def test_every_growing_session_ends_and_then_stays_put(demo):
     active = [s["id"] for s in _list(demo) if s["status"] == "active"]
     _advance(demo, "3h")
-    ended = _everything(demo)
+    ended = _everything(demo, growing)
     sessions = {s["id"]: s for s in _list(demo)}
     for sid in active:
         timeline = _timeline(demo, sid)
@@ -146,7 +154,7 @@ def test_every_growing_session_ends_and_then_stays_put(demo):
         assert counters_of(sessions[sid]) == pytest.approx(recount(timeline["events"]))
         assert timeline["chainValid"] is (TAMPERED_TAG not in sessions[sid]["tags"])
     _advance(demo, "2d")
-    assert _everything(demo) == ended
+    assert _everything(demo, growing) == ended
 
 
 def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo):
@@ -197,7 +205,7 @@ def test_the_bookmark_travels_with_the_state(mock_client):
     assert copy.put("/__mockgate/state", json=state).status_code == 204
     for client in (source, copy):
         _advance(client, "8m")
-    assert _everything(source) == _everything(copy)
+    assert _everything(source, growing) == _everything(copy, growing)
 
 
 # --- the schedule ------------------------------------------------------------------------------
