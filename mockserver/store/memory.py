@@ -14,8 +14,10 @@ class MemoryStore:
     """Collections of records in dicts. Thread-safe; async-safe because no method awaits."""
 
     def __init__(self, seed: Snapshot | None = None) -> None:
+        """``seed`` becomes the store's own (the state ``reset`` returns to): do not keep
+        changing it afterwards."""
         self._lock = threading.RLock()
-        self._seed = copy.deepcopy(seed or {})
+        self._seed = seed or {}
         self._data: Snapshot = copy.deepcopy(self._seed)
 
     def get(self, collection: str, key: str) -> Record | None:

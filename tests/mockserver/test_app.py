@@ -56,7 +56,7 @@ def test_a_malformed_query_names_the_parameter(mock_client):
     assert response.status_code == 400
     body = response.json()
     assert body["status"] == 400
-    assert body["details"] == [{"path": "query.limit", "message": "'ten' is not of type 'integer'"}]
+    assert body["details"] == [{"path": "limit", "message": "'ten' is not of type 'integer'"}]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,10 @@ class AgentLens(MockApi):
     def error_body(self, error: ApiError, request: RequestInfo) -> dict[str, Any]:
         body: dict[str, Any] = {"error": error.message, "status": error.status}
         if error.details:
-            body["details"] = [{"path": d.path, "message": d.message} for d in error.details]
+            # The real server reports zod paths: `limit`, `events.0.eventType` (no location).
+            body["details"] = [
+                {"path": _zod_path(d.path), "message": d.message} for d in error.details
+            ]
         return body
 
     def credentials_help(self, ctx: Any) -> list[str]:
@@ -67,6 +70,11 @@ def _snapshot(data: dict[str, Any], *, seed: int, now: datetime) -> Snapshot:
             events = data["events"][sid]
             timelines[sid]["growth"] = growth.start(session, events, seed=seed, seeded_at=now)
     return {"sessions": {s["id"]: s for s in data["sessions"]}, "timelines": timelines}
+
+
+def _zod_path(path: str) -> str:
+    location, _, rest = path.partition(".")
+    return rest if location in ("body", "query", "path", "header", "cookie") else path
 
 
 API = AgentLens()

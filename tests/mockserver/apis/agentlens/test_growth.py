@@ -27,7 +27,6 @@ from tests.mockserver.apis.agentlens.expect import (
 )
 
 
-
 def _list(client):
     response = client.get("/api/sessions", headers=AUTH)
     assert response.status_code == 200, response.text
@@ -131,24 +130,24 @@ def _check_status(session, events):
     return "ended"
 
 
-def test_growth_depends_on_the_clock_reading_not_on_polling(mock_client):
+def test_growth_depends_on_the_clock_reading_not_on_polling(mock_client, growing):
     once, often = (mock_client("agentlens", seed=1, dataset="demo") for _ in range(2))
     _advance(once, "10m")
-    growing = [s["id"] for s in _list(often) if s["status"] == "active"]
     for _ in range(10):  # a dashboard polling every virtual minute
         _advance(often, "1m")
         _list(often)
         _timeline(often, growing[0])
     assert _everything(once, growing) == _everything(often, growing)
-    assert _everything(once, growing) != _everything(mock_client("agentlens", seed=1, dataset="demo"), growing)
+    assert _everything(once, growing) != _everything(
+        mock_client("agentlens", seed=1, dataset="demo"), growing
+    )
 
 
-def test_every_growing_session_ends_and_then_stays_put(demo):
-    active = [s["id"] for s in _list(demo) if s["status"] == "active"]
+def test_every_growing_session_ends_and_then_stays_put(demo, growing):
     _advance(demo, "3h")
     ended = _everything(demo, growing)
     sessions = {s["id"]: s for s in _list(demo)}
-    for sid in active:
+    for sid in growing:
         timeline = _timeline(demo, sid)
         assert _check_status(sessions[sid], timeline["events"]) == "ended"
         assert counters_of(sessions[sid]) == pytest.approx(recount(timeline["events"]))
@@ -157,8 +156,8 @@ def test_every_growing_session_ends_and_then_stays_put(demo):
     assert _everything(demo, growing) == ended
 
 
-def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo):
-    sid = next(s["id"] for s in _list(demo) if s["status"] == "active")
+def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo, growing):
+    sid = growing[0]
     agent = demo.get(f"/api/sessions/{sid}", headers=AUTH).json()["agentId"]
     custom = {"type": "note", "data": {"by": "client"}}
     event = {"sessionId": sid, "agentId": agent, "eventType": "custom", "payload": custom}
@@ -178,11 +177,11 @@ def test_client_events_join_a_growing_session_and_session_ended_stops_it(demo):
     assert demo.get(f"/api/sessions/{sid}", headers=AUTH).json()["status"] == "completed"
 
 
-def test_grown_events_hash_as_the_real_server(demo, node):
+def test_grown_events_hash_as_the_real_server(demo, node, seeded, growing):
     _advance(demo, "3h")
-    for sid in SEEDED_ACTIVE:
+    for sid in growing:
         events = _timeline(demo, sid)["events"]
-        new = events[len(SEEDED["events"][sid]) :]
+        new = events[len(seeded["events"][sid]) :]
         assert len(new) >= growth.MIN_STEPS + 1
         assert mismatched_hashes(node, new) == []
 
@@ -195,7 +194,7 @@ def test_sessions_a_client_ingests_do_not_grow(demo):
     assert _timeline(demo, "mine") == before
 
 
-def test_the_bookmark_travels_with_the_state(mock_client):
+def test_the_bookmark_travels_with_the_state(mock_client, growing):
     source = mock_client("agentlens", seed=1, dataset="demo")
     _advance(source, "2m")
     _list(source)  # growth applied up to 12:02

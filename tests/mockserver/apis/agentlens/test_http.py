@@ -242,12 +242,12 @@ def test_offset(client, sessions, offset, expected):
 @pytest.mark.parametrize(
     ("params", "path"),
     [
-        pytest.param({"limit": "abc"}, "query.limit", id="limit-not-a-number"),
-        pytest.param({"limit": "2.5"}, "query.limit", id="limit-not-an-integer"),
-        pytest.param({"offset": "abc"}, "query.offset", id="offset-not-a-number"),
-        pytest.param({"from": "yesterday"}, "query.from", id="from-not-a-date-time"),
-        pytest.param({"to": "2026-13-01T00:00:00Z"}, "query.to", id="to-not-a-date-time"),
-        pytest.param({"sort": "asc"}, "query.sort", id="unknown-parameter"),
+        pytest.param({"limit": "abc"}, "limit", id="limit-not-a-number"),
+        pytest.param({"limit": "2.5"}, "limit", id="limit-not-an-integer"),
+        pytest.param({"offset": "abc"}, "offset", id="offset-not-a-number"),
+        pytest.param({"from": "yesterday"}, "from", id="from-not-a-date-time"),
+        pytest.param({"to": "2026-13-01T00:00:00Z"}, "to", id="to-not-a-date-time"),
+        pytest.param({"sort": "asc"}, "sort", id="unknown-parameter"),
     ],
 )
 def test_invalid_queries_are_400_naming_the_parameter(client, params, path):
@@ -495,27 +495,27 @@ def _many(n):
 @pytest.mark.parametrize(
     ("body", "path"),
     [
-        pytest.param({"events": []}, "body.events", id="empty-list"),
-        pytest.param(_many(1001), "body.events", id="1001-events"),
-        pytest.param({}, "body.events", id="no-events"),
+        pytest.param({"events": []}, "events", id="empty-list"),
+        pytest.param(_many(1001), "events", id="1001-events"),
+        pytest.param({}, "events", id="no-events"),
         pytest.param(
             {"events": [{k: v for k, v in _tool_call().items() if k != "sessionId"}]},
-            "body.events.0.sessionId",
+            "events.0.sessionId",
             id="missing-sessionId",
         ),
         pytest.param(
             {"events": [_tool_call(), _event("tool_exploded", {})]},
-            "body.events.1.eventType",
+            "events.1.eventType",
             id="bad-eventType",
         ),
         pytest.param(
             {"events": [_event("custom", {}, severity="fatal")]},
-            "body.events.0.severity",
+            "events.0.severity",
             id="bad-severity",
         ),
         pytest.param(
             {"events": [_event("custom", {}, timestamp="soon")]},
-            "body.events.0.timestamp",
+            "events.0.timestamp",
             id="bad-timestamp",
         ),
     ],

@@ -208,7 +208,7 @@ def test_an_unknown_session_raises_the_sdks_not_found_error(sdk, call):
 def test_an_invalid_query_raises_the_sdks_validation_error(sdk):
     with pytest.raises(ValidationError) as caught:
         sdk.get_sessions(SessionQuery(from_time="last tuesday"))
-    assert [d["path"] for d in caught.value.details] == ["query.from"]
+    assert [d["path"] for d in caught.value.details] == ["from"]
 
 
 def test_the_documents_session_parses(serve):
