@@ -3,10 +3,13 @@ failure with its reproduction. No external assets, so it can be archived as a CI
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from contracts.conformance import BUILTIN_DOCS
 from contracts.findings import Report
 from contracts.registry import CHECKS
 
@@ -18,6 +21,10 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# Check docstrings write code as ``name``: shown as <code>name</code>, everything else escaped.
+_ENV.filters["rst"] = lambda text: Markup(
+    re.sub(r"``(.+?)``", r"<code>\1</code>", str(escape(text)))
+)
 
 
 def render_html(report: Report) -> str:
@@ -28,7 +35,10 @@ def render_html(report: Report) -> str:
         matrix=matrix,
         operations=sorted(matrix),
         checks=checks,
-        docs={name: CHECKS[name].doc for name in checks if name in CHECKS},
+        docs={
+            name: CHECKS[name].doc if name in CHECKS else BUILTIN_DOCS.get(name, "")
+            for name in checks
+        },
     )
 
 

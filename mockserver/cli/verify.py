@@ -97,7 +97,7 @@ def verify(
     import httpx
     from rich.console import Console
 
-    from contracts.conformance import BUILTIN_CHECKS, ConformanceOptions
+    from contracts.conformance import BUILTIN_DOCS, ConformanceOptions
     from contracts.registry import checks_for
     from contracts.reporting.console import print_report
     from contracts.reporting.html import write_html
@@ -108,12 +108,12 @@ def verify(
     console = Console(stderr=False)
     semantic = {c.name: c for c in checks_for(api)}
     if list_checks:
-        for name in (*BUILTIN_CHECKS, "positive_data_acceptance"):
-            console.print(f"{name}  [dim](schemathesis)[/dim]")
+        for name, doc in BUILTIN_DOCS.items():
+            console.print(f"{name}  [dim](schemathesis) {doc}[/dim]")
         for check in semantic.values():
             console.print(f"{check.name}  [dim]({check.kind}) {check.doc}[/dim]")
         return
-    known = {*BUILTIN_CHECKS, "positive_data_acceptance", *semantic}
+    known = {*BUILTIN_DOCS, *semantic}
     include, exclude = _check_list(checks), _check_list(exclude_checks) or frozenset()
     unknown = sorted(((include or frozenset()) | exclude) - known)
     if unknown:
