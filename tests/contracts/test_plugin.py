@@ -63,39 +63,24 @@ def test_without_an_api_the_mock_fixture_says_how_to_choose_one(pytester):
     result.stdout.fnmatch_lines(["*override the `mockgate_api` fixture*"])
 
 
+def run_suite(pytester, base_url: str, key: str, *extra: str):
+    return pytester.runpytest(
+        *("-p", "no:cacheprovider", "--mockgate-api", "agentlens"),
+        *("--mockgate-base-url", base_url, "--mockgate-api-key", key),
+        *("--mockgate-max-examples", "3", "--mockgate-seed", "1"),
+        *extra,
+    )
+
+
 @pytest.mark.slow
 def test_the_suite_runs_against_a_server_and_reports_each_check(pytester, live_agentlens):
-    result = pytester.runpytest(
-        "-p",
-        "no:cacheprovider",
-        "--mockgate-api",
-        "agentlens",
-        "--mockgate-base-url",
-        live_agentlens,
-        "--mockgate-api-key",
-        "als_mockgate_dev_key",
-        "--mockgate-max-examples",
-        "3",
-        "--mockgate-seed",
-        "1",
-        "-v",
-    )
+    result = run_suite(pytester, live_agentlens, "als_mockgate_dev_key", "-v")
     result.assert_outcomes(passed=_checks("agentlens"))
     result.stdout.fnmatch_lines(["*mockgate[[]agentlens[]]::response_schema_conformance PASSED*"])
 
 
-@pytest.mark.slow
-def test_a_broken_server_fails_the_check_with_a_reproduction(pytester, live_agentlens):
-    result = pytester.runpytest(
-        "-p",
-        "no:cacheprovider",
-        "--mockgate-api",
-        "agentlens",
-        "--mockgate-base-url",
-        live_agentlens,
-        "--mockgate-api-key",
-        "not-the-key",
-    )
+def test_a_refused_credential_fails_the_suite_item_saying_why(pytester, live_agentlens):
+    result = run_suite(pytester, live_agentlens, "not-the-key")
     result.stdout.fnmatch_lines(["*FAILED mockgate[[]agentlens[]]::suite*"])
     result.stdout.fnmatch_lines(["*the credential was refused*"])
 
