@@ -8,11 +8,11 @@ MinIO, and the refusal says why:
 - empty, or longer than 1024 characters (the S3/MinIO key limit);
 - a control character (U+0000-U+001F) or a backslash;
 - absolute (a leading ``/``);
-- path traversal: ``..`` anywhere, also percent-encoded (``%2e%2e``, ``.%2E``), and encoded
-  separators (``%2f``, ``%5c``), which a second decoding would turn into traversal.
+- path traversal: ``..`` anywhere;
+- a ``%``: keys are never percent-encoded, and ``%2e``, ``%2f``, ``%5c`` would turn into
+  traversal on a second decoding.
 
-The spec's ``key`` pattern encodes the first three rules (and ``..``); the encoded forms are the
-mock's addition. A key that passes but does not follow the documented layout is simply not
+The spec's ``key`` pattern encodes the same rules. A key that passes but does not follow the documented layout is simply not
 found (404): the layout is described, not enforced.
 """
 
@@ -27,7 +27,6 @@ __all__ = ["MAX_KEY_LENGTH", "MalformedKey", "check_key", "object_key"]
 MAX_KEY_LENGTH = 1024
 
 _CONTROL = re.compile(r"[\x00-\x1f]")
-_ENCODED = re.compile(r"%(?:2e|2f|5c)", re.IGNORECASE)
 
 
 class MalformedKey(ValueError):
@@ -54,5 +53,7 @@ def check_key(key: str) -> None:
         raise MalformedKey("invalid object key: backslashes are not allowed")
     if key.startswith("/"):
         raise MalformedKey("invalid object key: absolute keys are not allowed")
-    if ".." in key or _ENCODED.search(key):
+    if ".." in key:
         raise MalformedKey("invalid object key: path traversal is not allowed")
+    if "%" in key:
+        raise MalformedKey("invalid object key: percent-encoding is not allowed")
