@@ -40,12 +40,7 @@ class MockHandle:
 
     def reset(self) -> None:
         """Back to the seeded state: data, journal, faults and scenario."""
-        ctx = self.ctx
-        ctx.store.reset()
-        ctx.journal.clear()
-        ctx.faults.clear()
-        ctx.scenario = None
-        ctx.violations.clear()
+        self.ctx.reset()
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journal of requests received since the last reset, oldest first."""

@@ -276,7 +276,8 @@ def _verify(credential: str, request: ConnexionRequest) -> dict[str, Any] | None
     if principal is None:
         return None
     if principal.read_only and request.scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-        raise OAuthScopeProblem(detail="read-only credentials")
+        # Connexion's scope problem is how a valid credential without the right gets a 403.
+        raise OAuthScopeProblem(token_scopes=["read"], required_scopes=["write"])
     return {"sub": principal.id, "principal": principal}
 
 

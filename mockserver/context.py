@@ -6,6 +6,7 @@ its first argument) and to the middleware; there are no module globals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,6 +52,8 @@ class MockContext:
     validator: ResponseValidator | None = None
     # A named behaviour of the API (``MockApi.scenarios``), e.g. an old server's; None = normal.
     scenario: str | None = None
+    # What else ``reset`` clears, registered by an API (e.g. its rate-limit windows).
+    on_reset: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -59,3 +62,14 @@ class MockContext:
     @property
     def api_keys(self) -> tuple[str, ...]:
         return self.options.api_keys or self.api.default_keys()
+
+    def reset(self) -> None:
+        """Back to the seeded state: data, journal, faults, scenario, what the API registered.
+        The clock keeps its time."""
+        self.store.reset()
+        self.journal.clear()
+        self.faults.clear()
+        self.violations.clear()
+        self.scenario = None
+        for hook in self.on_reset:
+            hook()

@@ -27,9 +27,7 @@ async def admin_health(ctx: MockContext) -> Reply:
 
 
 async def admin_reset(ctx: MockContext) -> Reply:
-    ctx.store.reset()
-    ctx.journal.clear()
-    ctx.faults.clear()
+    ctx.reset()
     return None, 204
 
 

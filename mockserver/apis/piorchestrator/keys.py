@@ -12,8 +12,8 @@ MinIO, and the refusal says why:
 - a ``%``: keys are never percent-encoded, and ``%2e``, ``%2f``, ``%5c`` would turn into
   traversal on a second decoding.
 
-The spec's ``key`` pattern encodes the same rules. A key that passes but does not follow the documented layout is simply not
-found (404): the layout is described, not enforced.
+The spec's ``key`` pattern encodes the same rules. A key that passes but does not follow the
+documented layout is simply not found (404): the layout is described, not enforced.
 """
 
 from __future__ import annotations
