@@ -7,6 +7,7 @@ registered ``response_check``. Its failures become ``Finding``s with curl reprod
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 
 from contracts.exchange import Exchange
 from contracts.findings import Finding, Report
@@ -24,8 +25,11 @@ from mockserver.catalog import ApiSpec
 
 __all__ = ["ConformanceOptions", "run_conformance"]
 
-# Checks of schemathesis that mockgate replaces with a variant that honours x-mockgate-limit.
-_REPLACED = {"positive_data_acceptance": "mockgate_positive_data_acceptance"}
+# Checks of schemathesis that mockgate replaces with a variant that honours its extensions.
+_REPLACED = {
+    "positive_data_acceptance": "mockgate_positive_data_acceptance",
+    "use_after_free": "mockgate_use_after_free",
+}
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,7 @@ BUILTIN_DOCS = {
     "positive_data_acceptance": "Requests that satisfy the spec are accepted (paging values "
     "outside the documented range excepted: a server may clamp or reject them).",
 }
-BUILTIN_CHECKS = tuple(name for name in BUILTIN_DOCS if name != "positive_data_acceptance")
+BUILTIN_CHECKS = tuple(name for name in BUILTIN_DOCS if name not in _REPLACED)
 
 
 def _check_names(api: ApiSpec, options: ConformanceOptions) -> list[str]:
@@ -180,6 +184,7 @@ def _install_adapters() -> None:
             if check.kind == "response":
                 schemathesis.check(_adapter(check.name, check.function))
         schemathesis.check(_positive_data_acceptance_adapter())
+        schemathesis.check(_use_after_free_adapter())
         _adapters_ready = True
 
 
@@ -200,16 +205,77 @@ def _adapter(name: str, function: Callable[..., Any]) -> Callable[..., None]:
 def _positive_data_acceptance_adapter() -> Callable[..., Any]:
     def mockgate_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> Any:
         """Valid data is accepted, except paging values outside the documented range, which a
-        server may clamp or reject (x-mockgate-limit)."""
-        if _outside_paging_bounds(case):
+        server may clamp or reject (x-mockgate-limit), and refusals the documented rules make
+        for the state of the records (x-mockgate-state-rules, e.g. a heartbeat on a finished
+        session)."""
+        operation = _resolved_operation(case)
+        if operation is None:
+            return positive_data_acceptance(ctx, response, case)
+        if response.status_code in operation.get("x-mockgate-state-rules", ()):
+            return None
+        if _outside_paging_bounds(operation, case):
             return None
         return positive_data_acceptance(ctx, response, case)
 
     return mockgate_positive_data_acceptance
 
 
-def _outside_paging_bounds(case: Any) -> bool:
-    for param in case.operation.definition.raw.get("parameters", []):
+def _use_after_free_adapter() -> Callable[..., Any]:
+    def mockgate_use_after_free(ctx: Any, response: Any, case: Any) -> Any:
+        """What a DELETE removed cannot be read again, except after a documented soft delete
+        (x-mockgate-soft-delete: the record stays, e.g. marked completed)."""
+        api = _APIS.get(id(case.operation.schema))
+        soft = _soft_deletes(api) if api is not None else frozenset()
+        if soft:
+            ctx = _without_related(ctx, soft)
+        return use_after_free(ctx, response, case)
+
+    return mockgate_use_after_free
+
+
+def _soft_deletes(api: ApiSpec) -> frozenset[str]:
+    return frozenset(
+        op.path
+        for op in api.operations
+        if op.method == "DELETE"
+        and op.operation_id
+        and api.operation_by_id(op.operation_id).get("x-mockgate-soft-delete")
+    )
+
+
+class _SoftDeleteBlind:
+    """The check context's history with soft DELETEs left out."""
+
+    def __init__(self, internals: Any, soft: frozenset[str]) -> None:
+        self._internals = internals
+        self._soft = soft
+
+    def find_related(self, *, case_id: str) -> Any:
+        for case in self._internals.find_related(case_id=case_id):
+            if case.operation.method.lower() == "delete" and case.operation.path in self._soft:
+                continue
+            yield case
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._internals, name)
+
+
+def _without_related(ctx: Any, soft: frozenset[str]) -> Any:
+    blind = copy.copy(ctx)
+    blind.internals = _SoftDeleteBlind(ctx.internals, soft)
+    return blind
+
+
+def _resolved_operation(case: Any) -> dict[str, Any] | None:
+    api = _APIS.get(id(case.operation.schema))
+    operation_id = case.operation.definition.raw.get("operationId")
+    if api is None or operation_id is None:
+        return None
+    return api.operation_by_id(operation_id)
+
+
+def _outside_paging_bounds(operation: dict[str, Any], case: Any) -> bool:
+    for param in operation.get("parameters", []):
         limit = param.get("x-mockgate-limit") if isinstance(param, dict) else None
         if not limit or limit.get("out_of_range") == "clamp":
             continue

@@ -68,7 +68,7 @@ def pytest_collection_modifyitems(
         return
     if not _setting(config, "base_url"):
         raise pytest.UsageError("--mockgate-api needs --mockgate-base-url (or mockgate_base_url)")
-    from contracts.conformance import BUILTIN_CHECKS
+    from contracts.conformance import BUILTIN_DOCS
     from contracts.registry import checks_for
     from mockserver.catalog import bundled_apis
 
@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(
         raise pytest.UsageError(
             f"--mockgate-api {api}: bundled APIs are {', '.join(bundled_apis())}"
         )
-    names = ["suite", *BUILTIN_CHECKS, "positive_data_acceptance"]
+    names = ["suite", *BUILTIN_DOCS]
     names += [c.name for c in checks_for(api)]
     for name in names:
         item = MockgateCheck.from_parent(
