@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -296,10 +297,13 @@ def test_same_seed_and_start_give_the_same_bytes(mock_client):
     assert first.content != other.content
 
 
-def test_an_operation_without_a_handler_answers_with_its_example(mock_client):
-    response = mock_client("state-tracking").get("/health")
+def test_an_operation_without_a_handler_answers_with_its_example(mock_client, monkeypatch):
+    from mockserver.plugin import load_api
+
+    monkeypatch.setattr(load_api("agentlens"), "handlers", SimpleNamespace())
+    response = mock_client("agentlens").get("/api/sessions/anything", headers=AGENTLENS)
     assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+    assert response.json()["id"] == "sess_01HXYZ"  # the spec's documented example
 
 
 def test_a_dataset_file_is_loaded(tmp_path, mock_client):
