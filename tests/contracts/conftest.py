@@ -1,0 +1,100 @@
+"""Fixtures for the conformance suites' own tests: our mocks, in-process, and a ``verify`` helper
+with the small fixed budget every test here uses."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+import pytest
+import schemathesis
+
+from contracts.conformance import ConformanceOptions
+from contracts.findings import Finding, Report
+from contracts.runner import Target, VerifyOptions, verify
+from mockserver.app import context_of, create_app
+
+
+def _load_eagerly(package: Any) -> None:
+    """Import every module of ``package`` now.
+
+    pytester's in-process runs (``test_plugin.py``) unload every module first imported during
+    the run. schemathesis and httpcore import much of themselves lazily, so later code in this
+    process imported a second copy next to the first, whose classes no longer match: schemathesis
+    reported ``unhashable type: 'GeneratedValue'`` for ``POST /api/events``, and httpx no longer
+    mapped httpcore's ``ConnectError`` (so ``mockgate verify`` crashed on an unreachable server
+    instead of exiting 3). Loaded here, at collection, they are part of pytester's snapshot and
+    are never unloaded.
+    """
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        try:
+            importlib.import_module(module.name)
+        except Exception:  # an optional integration whose extra is not installed
+            continue
+
+
+for _package in (schemathesis, httpcore, httpx):
+    _load_eagerly(_package)
+importlib.import_module("contracts.checks")  # registered once, before any pytester run
+
+AGENTLENS_KEY = "als_mockgate_dev_key"
+SEED = 1
+
+
+def agentlens_app(**options: Any) -> Any:
+    return create_app("agentlens", seed=SEED, **options)
+
+
+def fasting_app() -> Any:
+    return create_app("fasting", seed=SEED)
+
+
+def fasting_tokens(app: Any) -> tuple[str, ...]:
+    """The session tokens of the fasting mock's users, in store order."""
+    return tuple(user["token"] for user in context_of(app).store.values("users"))
+
+
+def credentials_for(api: str, app: Any) -> tuple[str, ...]:
+    return (AGENTLENS_KEY,) if api == "agentlens" else fasting_tokens(app)
+
+
+def run(
+    api: str,
+    app: Any,
+    credentials: tuple[str, ...],
+    checks: Iterable[str] | None = None,
+    *,
+    max_examples: int = 5,
+    stateful: bool = False,
+    probes: bool = True,
+    read_only: bool = False,
+) -> Report:
+    """``verify`` on the in-process ``app`` with a fixed seed and a small budget; ``checks``
+    limits the run to those checks (None: all of them)."""
+    options = ConformanceOptions(
+        max_examples=max_examples,
+        seed=SEED,
+        include_checks=None if checks is None else frozenset(checks),
+        stateful=stateful,
+        read_only=read_only,
+    )
+    target = Target(api, app=app, credentials=credentials)
+    return verify(target, VerifyOptions(options, probes=probes))
+
+
+def describe(findings: Iterable[Finding]) -> str:
+    return "\n".join(f"- {f.check} {f.operation}: {f.message[:300]}" for f in findings) or "none"
+
+
+@pytest.fixture
+def agentlens() -> Any:
+    return agentlens_app()
+
+
+@pytest.fixture
+def fasting() -> Any:
+    return fasting_app()
