@@ -90,6 +90,16 @@ def describe(findings: Iterable[Finding]) -> str:
     return "\n".join(f"- {f.check} {f.operation}: {f.message[:300]}" for f in findings) or "none"
 
 
+def assert_caught_alone(report: Report, check: str, variant: Any) -> None:
+    """``check``, and only it, found ``variant`` broken, each finding with a curl to reproduce."""
+    caught = [f for f in report.findings if f.check == check]
+    assert caught, f"{check} missed {variant!r}; findings: {describe(report.findings)}"
+    assert {f.check for f in report.findings} == {check}, describe(report.findings)
+    for finding in caught:
+        assert finding.reproduction, finding
+        assert finding.reproduction[-1].startswith("curl "), finding.reproduction
+
+
 @pytest.fixture
 def agentlens() -> Any:
     return agentlens_app()

@@ -28,7 +28,7 @@ from mockserver.catalog import get_api
 from mockserver.clock import Clock
 from tests.contracts import variants as v
 from tests.contracts import variants_more as vm
-from tests.contracts.conftest import SEED, describe, run
+from tests.contracts.conftest import SEED, assert_caught_alone, describe, run
 
 API = "piorchestrator"
 SPEC = get_api(API)
@@ -149,13 +149,8 @@ def test_the_check_catches_the_broken_variant(case: Case, monkeypatch: pytest.Mo
         _no_conformance(monkeypatch)
     variant = v.Variant(case.app(), API, *case.mutations())
     report = run(API, variant, (), [case.catches], probes=case.probe, read_only=True)
-    caught = [f for f in report.findings if f.check == case.catches]
-    assert caught, f"{case.catches} missed {variant!r}; findings: {describe(report.findings)}"
-    assert {f.check for f in report.findings} == {case.catches}, describe(report.findings)
+    assert_caught_alone(report, case.catches, variant)
     assert not report.errors, report.errors
-    for finding in caught:
-        assert finding.reproduction, finding
-        assert finding.reproduction[-1].startswith("curl "), finding.reproduction
 
 
 def test_every_check_has_a_variant_it_must_catch() -> None:

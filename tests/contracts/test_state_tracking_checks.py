@@ -23,7 +23,7 @@ from mockserver.app import context_of, create_app
 from mockserver.catalog import get_api
 from tests.contracts import variants as v
 from tests.contracts import variants_more as vm
-from tests.contracts.conftest import SEED, describe, run
+from tests.contracts.conftest import SEED, assert_caught_alone, describe, run
 
 API = "state-tracking"
 KEY = "st_mockgate_dev_key"
@@ -225,13 +225,8 @@ def test_the_check_catches_the_broken_variant(case: Case, monkeypatch: pytest.Mo
     app = st_app(case.rate_limit)
     variant = v.Variant(app, API, *case.mutations(app))
     report = run(API, variant, (KEY,), [case.catches], probes=case.probe, read_only=case.read_only)
-    caught = [f for f in report.findings if f.check == case.catches]
-    assert caught, f"{case.catches} missed {variant!r}; findings: {describe(report.findings)}"
-    assert {f.check for f in report.findings} == {case.catches}, describe(report.findings)
+    assert_caught_alone(report, case.catches, variant)
     assert not report.errors, report.errors
-    for finding in caught:
-        assert finding.reproduction, finding
-        assert finding.reproduction[-1].startswith("curl "), finding.reproduction
 
 
 def test_every_check_has_a_variant_it_must_catch() -> None:

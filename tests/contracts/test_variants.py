@@ -13,8 +13,8 @@ from tests.contracts import variants as v
 from tests.contracts.conftest import (
     AGENTLENS_KEY,
     agentlens_app,
+    assert_caught_alone,
     credentials_for,
-    describe,
     fasting_app,
     fasting_tokens,
     run,
@@ -241,12 +241,7 @@ def test_the_check_catches_the_broken_variant(case: Case) -> None:
         probes=case.probes,
         read_only=case.read_only,
     )
-    caught = [f for f in report.findings if f.check == case.catches]
-    assert caught, f"{case.catches} missed {variant!r}; findings: {describe(report.findings)}"
-    assert {f.check for f in report.findings} == {case.catches}, describe(report.findings)
-    for finding in caught:
-        assert finding.reproduction, finding
-        assert finding.reproduction[-1].startswith("curl "), finding.reproduction
+    assert_caught_alone(report, case.catches, variant)
 
 
 def test_every_check_has_a_variant_it_must_catch() -> None:
