@@ -52,7 +52,8 @@ class MockMiddleware:
         ctx = self.ctx
         scope["mockgate"] = ctx
         if scope["path"].startswith(self.passthrough):
-            await self.app(scope, receive, send)
+            # Admin writes (state, reset) are acknowledged durably too.
+            await self.app(scope, receive, _Captured(send, ctx.store.commit).send)
             return
 
         started = time.perf_counter()
@@ -63,7 +64,7 @@ class MockMiddleware:
         route = ctx.routes.match(scope["method"], scope["path"])
         scope["mockgate.route"] = route  # what an API's own middleware acts on
         operation_id = route.operation_id if route else None
-        captured = _Captured(send, request_id)
+        captured = _Captured(send, ctx.store.commit, request_id)
 
         body, too_large = await _read_body(receive)
         response: Response | None = None
@@ -177,20 +178,26 @@ class MockMiddleware:
 
 
 class _Captured:
-    """Wraps ``send``: remembers the status and sets ``X-Request-Id``."""
+    """Wraps ``send``: commits the store before the response starts (a write is acknowledged
+    only once durable), remembers the status and sets ``X-Request-Id``."""
 
-    def __init__(self, send: Send, request_id: str) -> None:
+    def __init__(self, send: Send, commit: Callable[[], None], request_id: str = "") -> None:
         self._send = send
+        self._commit = commit
         self._request_id = request_id.encode("latin-1", "replace")
         self.status = 500
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
+            self._commit()
             self.status = message["status"]
-            # The middleware's id wins over one copied from a spec example.
-            raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-            raw.append((b"x-request-id", self._request_id))
-            message = {**message, "headers": raw}
+            if self._request_id:
+                # The middleware's id wins over one copied from a spec example.
+                raw = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
+                raw.append((b"x-request-id", self._request_id))
+                message = {**message, "headers": raw}
         await self._send(message)
 
 

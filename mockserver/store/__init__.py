@@ -32,6 +32,16 @@ class Store(Protocol):
 
     def count(self, collection: str) -> int: ...
 
+    def generation(self, collection: str) -> int:
+        """A number that changes whenever ``collection`` does (a put, delete, restore or reset):
+        what derived data such as an index compares to know it is still current."""
+        ...
+
+    def commit(self) -> None:
+        """Make every write so far durable. The request pipeline calls it once per request,
+        before the response's first byte leaves, so an acknowledged write is never lost."""
+        ...
+
     def snapshot(self) -> Snapshot:
         """A deep copy of every collection."""
         ...

@@ -19,6 +19,9 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._seed = seed or {}
         self._data: Snapshot = copy.deepcopy(self._seed)
+        # Per collection; a restore bumps the shared base so every collection changes.
+        self._generations: dict[str, int] = {}
+        self._base_generation = 0
 
     def get(self, collection: str, key: str) -> Record | None:
         return self._data.get(collection, {}).get(key)
@@ -26,10 +29,14 @@ class MemoryStore:
     def put(self, collection: str, key: str, record: Record) -> None:
         with self._lock:
             self._data.setdefault(collection, {})[key] = record
+            self._bump(collection)
 
     def delete(self, collection: str, key: str) -> Record | None:
         with self._lock:
-            return self._data.get(collection, {}).pop(key, None)
+            removed = self._data.get(collection, {}).pop(key, None)
+            if removed is not None:
+                self._bump(collection)
+            return removed
 
     def values(self, collection: str) -> list[Record]:
         with self._lock:
@@ -37,6 +44,12 @@ class MemoryStore:
 
     def count(self, collection: str) -> int:
         return len(self._data.get(collection, {}))
+
+    def generation(self, collection: str) -> int:
+        return self._base_generation + self._generations.get(collection, 0)
+
+    def commit(self) -> None:
+        """Nothing to do: memory is as durable as this store gets."""
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -46,6 +59,12 @@ class MemoryStore:
         fresh = copy.deepcopy(snapshot)
         with self._lock:
             self._data = fresh
+            # Past every generation any collection has had, so no old number comes back.
+            self._base_generation += 1 + max(self._generations.values(), default=0)
+            self._generations.clear()
 
     def reset(self) -> None:
         self.restore(self._seed)
+
+    def _bump(self, collection: str) -> None:
+        self._generations[collection] = self._generations.get(collection, 0) + 1

@@ -67,3 +67,19 @@ def test_import_refuses_bad_documents_and_keeps_the_state(text, message):
     with pytest.raises(ValueError, match=message):
         load_json(store, text)
     assert store.snapshot() == SEED
+
+
+def test_generation_changes_with_every_write_and_restore():
+    store = MemoryStore(SEED)
+    seen = {store.generation("sessions")}
+    store.put("sessions", "new", {"id": "new"})
+    seen.add(store.generation("sessions"))
+    store.delete("sessions", "new")
+    seen.add(store.generation("sessions"))
+    store.reset()
+    seen.add(store.generation("sessions"))
+    assert len(seen) == 4
+    before = store.generation("sessions")
+    store.delete("sessions", "missing")
+    store.put("other", "x", {})
+    assert store.generation("sessions") == before
