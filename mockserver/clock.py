@@ -50,6 +50,7 @@ class Clock:
         self._anchor = (start or datetime.now(UTC)).timestamp()
         self._frozen = frozen
         self._speed = speed
+        self._changes = 0
 
     @classmethod
     def from_option(cls, option: str, *, start: datetime | None = None) -> Clock:
@@ -77,6 +78,12 @@ class Clock:
     def state(self) -> ClockState:
         return ClockState(self.now(), self._frozen, self._speed)
 
+    @property
+    def changes(self) -> int:
+        """How many times the clock was set, advanced, frozen or re-sped: what a saver of its
+        state compares to know whether there is anything new to save."""
+        return self._changes
+
     def set(self, when: datetime) -> None:
         if when.tzinfo is None:
             raise ValueError("a clock instant needs a time zone (e.g. a trailing Z)")
@@ -101,8 +108,10 @@ class Clock:
             self._speed = speed
 
     def _rebase(self) -> None:
+        # Every change starts here (under the lock), so this is where it is counted.
         self._anchor = self.timestamp()
         self._anchor_real = self._monotonic()
+        self._changes += 1
 
 
 def _check_speed(speed: float) -> None:
