@@ -1,4 +1,9 @@
-"""The bundled APIs: one OpenAPI document per API in ``specs/``, and what mockgate reads from it."""
+"""The bundled APIs: one OpenAPI document per API in ``specs/``, and what mockgate reads from it.
+
+``get_api(name)`` is the document an API is served from: the bundled one, unless ``use_spec``
+chose another for this process (``mockgate serve --spec API=FILE``, or a fresh read of an edited
+file by ``mockgate serve --reload``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,15 @@ from prance.util.resolver import RESOLVE_FILES
 
 from mockserver.resources import specs_dir
 
-__all__ = ["HTTP_METHODS", "ApiSpec", "Operation", "UnknownApiError", "bundled_apis", "get_api"]
+__all__ = [
+    "HTTP_METHODS",
+    "ApiSpec",
+    "Operation",
+    "UnknownApiError",
+    "bundled_apis",
+    "get_api",
+    "use_spec",
+]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -157,8 +170,23 @@ def bundled_apis() -> dict[str, ApiSpec]:
     return {p.stem: ApiSpec.from_path(p) for p in sorted(specs_dir().glob("*.yaml"))}
 
 
+# The documents chosen instead of the bundled ones, by API: a process-wide choice, like the
+# bundled catalog itself (``create_app`` takes an API's name, not a document).
+_chosen: dict[str, ApiSpec] = {}
+
+
 def get_api(name: str) -> ApiSpec:
+    """The document ``name`` is served from: the one ``use_spec`` chose, else the bundled one."""
     try:
-        return bundled_apis()[name]
+        return _chosen.get(name) or bundled_apis()[name]
     except KeyError:
         raise UnknownApiError(name) from None
+
+
+def use_spec(spec: ApiSpec) -> ApiSpec:
+    """Serve ``spec`` as API ``spec.name`` from now on; returns the document it replaces (give
+    that back to undo). ``spec`` is read afresh: its parsed forms are cached on the object, so
+    a new ``ApiSpec`` of the same path is how an edited file is read again."""
+    previous = get_api(spec.name)
+    _chosen[spec.name] = spec
+    return previous

@@ -1,11 +1,15 @@
-"""Running several mocks in one process: one event loop, one uvicorn server per API."""
+"""Running several mocks in one process: one event loop, one uvicorn server per API.
+
+Background work that belongs to the running servers (the file watcher of ``--reload``) runs as
+tasks on the same loop: started once every server listens, cancelled when they stop.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +38,13 @@ def serve(
     *,
     log_level: str = "info",
     on_ready: Callable[[], None] | None = None,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> None:
-    """Serve ``mocks`` until Ctrl-C (SIGINT) or SIGTERM, then shut every one down cleanly."""
+    """Serve ``mocks`` until Ctrl-C (SIGINT) or SIGTERM, then shut every one down cleanly.
+
+    Each of ``background`` is called once every server listens, and the coroutine it returns
+    runs on the servers' loop until they stop.
+    """
     configs = [
         uvicorn.Config(
             m.app,
@@ -49,10 +58,14 @@ def serve(
     ]
     servers = [_Server(c) for c in configs]
     with asyncio.Runner(loop_factory=configs[0].get_loop_factory()) as runner:
-        runner.run(_serve_all(servers, on_ready))
+        runner.run(_serve_all(servers, on_ready, background))
 
 
-async def _serve_all(servers: list[_Server], on_ready: Callable[[], None] | None) -> None:
+async def _serve_all(
+    servers: list[_Server],
+    on_ready: Callable[[], None] | None,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]],
+) -> None:
     loop = asyncio.get_running_loop()
 
     def stop(force: bool = False) -> None:
@@ -64,6 +77,7 @@ async def _serve_all(servers: list[_Server], on_ready: Callable[[], None] | None
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
     tasks = [asyncio.create_task(s.serve()) for s in servers]
+    helpers: list[asyncio.Task[None]] = []
     while not all(s.started for s in servers):
         if any(t.done() for t in tasks):  # a server failed to start (e.g. port in use)
             stop(force=True)
@@ -72,7 +86,13 @@ async def _serve_all(servers: list[_Server], on_ready: Callable[[], None] | None
     else:
         if on_ready is not None:
             on_ready()
-    await asyncio.gather(*tasks)
+        helpers = [asyncio.create_task(start()) for start in background]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for helper in helpers:
+            helper.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
     failed = [s.config.port for s in servers if not s.started]
     if failed:
         raise SystemExit(f"could not listen on port(s) {', '.join(map(str, failed))}")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
-from mockserver.catalog import bundled_apis
+from mockserver.catalog import ApiSpec, bundled_apis, get_api, use_spec
 from mockserver.clock import Clock
 from mockserver.plugin import DATASETS
 from mockserver.timestamps import parse_timestamp
@@ -88,6 +90,20 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     help="Allow credentials from ORIGIN (repeatable); otherwise any origin, no credentials.",
 )
 @click.option("--validate-responses", is_flag=True, help="Check every response against the spec.")
+@click.option(
+    "--spec",
+    "spec_files",
+    multiple=True,
+    metavar="API=FILE",
+    help="Serve API from the OpenAPI document FILE instead of the bundled one, e.g. an edited "
+    "copy of `mockgate specs show API` (repeatable).",
+)
+@click.option(
+    "--reload",
+    is_flag=True,
+    help="Reload an API when its spec (or a file it $refs) or the --dataset FILE changes, "
+    "keeping the data that is still valid.",
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 @click.option(
     "--log-level",
@@ -110,6 +126,8 @@ def serve(
     no_cors: bool,
     cors_origins: tuple[str, ...],
     validate_responses: bool,
+    spec_files: tuple[str, ...],
+    reload: bool,
     access_log: bool,
     log_level: str,
 ) -> None:
@@ -120,6 +138,7 @@ def serve(
     """
     from mockserver.app import context_of, create_app, docs_paths
     from mockserver.datasets import DatasetError
+    from mockserver.reload import Reloader
     from mockserver.server import MockServer
     from mockserver.server import serve as run
 
@@ -132,6 +151,7 @@ def serve(
         )
     port_of = _ports(ports)
     scenario_of = _pairs(scenarios, "--scenario")
+    _use_specs(_pairs(spec_files, "--spec"))
     if rate_limit is not None and rate_limit not in ("off", "docs") and not rate_limit.isdigit():
         raise click.BadParameter(
             f"{rate_limit!r}: expected off, docs or N", param_hint="--rate-limit"
@@ -151,9 +171,12 @@ def serve(
     access.propagate = False
     access.addHandler(logging.StreamHandler(sys.stdout))
     mocks = []
+    apps = {}
+    reloader = Reloader() if reload else None
     for api in apis or tuple(bundled_apis()):
         try:
-            app = create_app(
+            build = functools.partial(
+                create_app,
                 api,
                 seed=seed,
                 dataset=dataset,
@@ -166,9 +189,12 @@ def serve(
                 rate_limit=rate_limit,
                 scenario=scenario_of.get(api),
             )
+            app = apps[api] = build()
         except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        port = port_of.get(api) or bundled_apis()[api].default_port or 8000
+        port = port_of.get(api) or get_api(api).default_port or 8000
+        if reloader is not None:
+            app = reloader.add(app, build)
         mocks.append(MockServer(api, host, port, app))
 
     def banner() -> None:
@@ -176,7 +202,7 @@ def serve(
             f"mockgate: {len(mocks)} mock(s), seed {seed}, dataset {dataset}, clock {clock_option}"
         )
         for mock in mocks:
-            ctx = context_of(mock.app)
+            ctx = context_of(apps[mock.api])
             base = f"http://{host}:{mock.port}"
             ui, _ = docs_paths(mock.api)
             click.echo(f"  {mock.api:<15} {base}   docs {base}{ui}/   admin {base}/__mockgate/ui/")
@@ -184,7 +210,8 @@ def serve(
                 click.echo(f"  {'':<15} {line}")
         click.echo("Ctrl-C stops.")
 
-    run(mocks, log_level=log_level, on_ready=banner)
+    background = [reloader.run] if reloader is not None else []
+    run(mocks, log_level=log_level, on_ready=banner, background=background)
 
 
 def _keys_by_api(values: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
@@ -197,6 +224,22 @@ def _keys_by_api(values: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
         else:
             everywhere.append(value)
     return lambda api: (*everywhere, *scoped.get(api, []))
+
+
+def _use_specs(files: dict[str, str]) -> None:
+    """``--spec API=FILE``: serve API from FILE, once it passes ``mockgate specs validate``."""
+    from mockserver.speccheck import check_spec
+
+    for api, file in files.items():
+        path = Path(file)
+        if not path.is_file():
+            raise click.BadParameter(f"{api}={file}: no such file", param_hint="--spec")
+        problems = check_spec(path)
+        if problems:
+            raise click.ClickException(
+                f"--spec {api}={file} cannot be served:\n  " + "\n  ".join(map(str, problems))
+            )
+        use_spec(ApiSpec(api, path.resolve()))
 
 
 def _ports(values: tuple[str, ...]) -> dict[str, int]:
