@@ -1,0 +1,80 @@
+"""The mocks under test: in-process apps, and the same apps served by uvicorn on free loopback
+ports, with the credentials each API needs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts.mocks import MockFactory, MockHandle
+from mockserver.app import create_app
+from mockserver.clock import Clock
+
+APIS = ("agentlens", "fasting", "piorchestrator", "state-tracking")
+START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+SEED = 1
+
+
+def options_for(api: str, **options: Any) -> dict[str, Any]:
+    """``create_app`` options: seeded, frozen clock, rate limits off (they would refuse the
+    volume sent here; tests/mockserver tests them), self-validation on (a response that breaks
+    the spec becomes a 500, which every test here catches)."""
+    options.setdefault("seed", SEED)
+    options.setdefault("clock", Clock(START, frozen=True))
+    options.setdefault("validate_responses", True)
+    if api == "state-tracking":
+        options.setdefault("rate_limit", "off")
+    return options
+
+
+async def fasting_token(client: httpx.AsyncClient) -> str:
+    """A seeded fasting user's session token, read through the admin API."""
+    users = (await client.get("/__mockgate/state")).json()["users"]
+    return str(next(iter(users.values()))["token"])
+
+
+@pytest.fixture(scope="session")
+def credentials() -> dict[str, dict[str, str]]:
+    """Headers that authenticate to each API (seed ``SEED``); piorchestrator needs none."""
+
+    async def token() -> str:
+        app = create_app("fasting", **options_for("fasting"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await fasting_token(client)
+
+    return {
+        "agentlens": {"Authorization": "Bearer als_mockgate_dev_key"},
+        "fasting": {"Authorization": f"Bearer {asyncio.run(token())}"},
+        "piorchestrator": {},
+        "state-tracking": {"X-API-Key": "st_mockgate_dev_key"},
+    }
+
+
+def raw_headers(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+
+@pytest.fixture(scope="module")
+def apps() -> dict[str, Any]:
+    """One in-process app per API for a module (tests that write reset it first)."""
+    return {api: create_app(api, **options_for(api)) for api in APIS}
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[dict[str, MockHandle]]:
+    """Every mock served by uvicorn (as ``mockgate serve`` runs it) on a free loopback port."""
+    factory = MockFactory()
+    try:
+        yield {api: factory.start(api, live=True, **options_for(api)) for api in APIS}
+    finally:
+        factory.close()
+
+
+def port_of(handle: MockHandle) -> int:
+    return int(handle.base_url.rsplit(":", 1)[1])
