@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from mockserver import __version__
+from mockserver.cli.proxy import proxy
 from mockserver.cli.serve import serve
 from mockserver.cli.specs import specs
 from mockserver.cli.verify import verify
@@ -20,6 +21,7 @@ def cli() -> None:
     """Contract specs, mocks and conformance suites for four HTTP APIs."""
 
 
+cli.add_command(proxy)
 cli.add_command(serve)
 cli.add_command(specs)
 cli.add_command(verify)

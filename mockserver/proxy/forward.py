@@ -1,0 +1,161 @@
+"""Sending a request on to the upstream and reading its answer, both within bounds.
+
+The request goes out as the client sent it (method, raw path and query, headers, body) with
+what a reverse proxy changes: hop-by-hop headers dropped, ``Host`` the upstream's, the client
+added to ``X-Forwarded-For``. The answer is read raw (still compressed if it was), so it reaches
+the client byte-identical; ``decoded`` gives the body as the validator must see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+__all__ = [
+    "BodyTooLarge",
+    "Upstream",
+    "UpstreamResponse",
+    "decoded",
+    "forwardable",
+]
+
+# RFC 9110 section 7.6.1, plus what an HTTP/1.1 proxy must never pass on.
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+
+class BodyTooLarge(Exception):
+    """A body exceeded the proxy's bound."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} bytes")
+        self.limit = limit
+
+
+def forwardable(
+    raw: Iterable[tuple[bytes, bytes]], *, drop: Iterable[str] = ()
+) -> list[tuple[bytes, bytes]]:
+    """``raw`` headers without hop-by-hop ones (and those ``Connection`` names) and ``drop``."""
+    headers = list(raw)
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.decode("latin-1").split(",")
+    }
+    skip = _HOP_BY_HOP | named | {d.lower() for d in drop}
+    return [(n, v) for n, v in headers if n.decode("latin-1").lower() not in skip]
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    status: int
+    headers: list[tuple[bytes, bytes]]  # as sent, minus hop-by-hop
+    body: bytes  # raw: still content-encoded if the upstream compressed it
+
+
+class Upstream:
+    """One upstream server behind one shared ``httpx.AsyncClient`` (pooled connections)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        max_response_bytes: int = 32 * 1024 * 1024,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = httpx.URL(base_url)
+        self.max_response_bytes = max_response_bytes
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        # Redirects reach the client as they are; proxies from the environment are not used:
+        # the upstream is named explicitly.
+        self._client = httpx.AsyncClient(
+            transport=transport, timeout=self.timeout, follow_redirects=False, trust_env=False
+        )
+
+    def url_for(self, raw_path: bytes, query: bytes) -> httpx.URL:
+        """The upstream URL of a request for ``raw_path?query`` (encoding kept as sent)."""
+        prefix = self.base_url.raw_path.split(b"?")[0].rstrip(b"/")
+        target = prefix + raw_path + (b"?" + query if query else b"")
+        return self.base_url.copy_with(raw_path=target)
+
+    async def send(
+        self,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> UpstreamResponse:
+        """Forward the request; raises ``httpx.HTTPError`` when the upstream cannot be reached
+        or times out, ``BodyTooLarge`` when its answer exceeds the bound."""
+        # httpx.Request adds nothing but Host (from the URL) and Content-Length (from the body),
+        # unlike client.build_request, which would add the client's default headers.
+        request = httpx.Request(
+            method,
+            self.url_for(raw_path, query),
+            headers=headers,
+            content=body or None,
+            extensions={"timeout": self.timeout.as_dict()},
+        )
+        response = await self._client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise BodyTooLarge(self.max_response_bytes)
+            chunks, size = [], 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise BodyTooLarge(self.max_response_bytes)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return UpstreamResponse(
+            response.status_code,
+            forwardable(response.headers.raw),
+            b"".join(chunks),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def decoded(response: UpstreamResponse, limit: int) -> bytes:
+    """The body with its ``Content-Encoding`` undone (what a client reads), at most ``limit``
+    bytes; raises ``BodyTooLarge`` beyond (a compressed body may expand without bound)."""
+    if not any(name.lower() == b"content-encoding" for name, _ in response.headers):
+        return response.body
+    plain = httpx.Response(response.status, headers=response.headers, stream=_Slices(response.body))
+    chunks, size = [], 0
+    for chunk in plain.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Slices(httpx.SyncByteStream):
+    """A body in small slices, so decoding it can stop at the bound before expanding it all."""
+
+    def __init__(self, body: bytes, size: int = 16 * 1024) -> None:
+        self.body, self.size = body, size
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.body), self.size):
+            yield self.body[start : start + self.size]

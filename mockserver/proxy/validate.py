@@ -1,0 +1,209 @@
+"""Each proxied exchange judged by openapi-core against one bundled spec.
+
+openapi-core reads requests and responses through small protocols; ``ProxiedRequest`` and
+``ProxiedResponse`` are those protocols over what the proxy has at hand (raw bytes, Starlette's
+case-insensitive headers and multi-value query). Everything costly (the spec, its validators,
+the route table) is built once, by ``SpecValidator.from_api``.
+
+Bodies are validated when they are JSON or text. Any other body (an image, an octet stream) is
+checked for its status, its content type and the declared headers only: its bytes are the
+upstream's business, and they pass through untouched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.response import V30ResponseHeadersValidator
+from starlette.datastructures import Headers, QueryParams
+
+from mockserver.catalog import ApiSpec, get_api
+from mockserver.cookies import cookie_values
+from mockserver.routes import Route, RouteTable
+
+__all__ = [
+    "ProxiedRequest",
+    "ProxiedResponse",
+    "SpecValidator",
+    "describe_error",
+    "is_textual",
+    "media_type",
+]
+
+
+def media_type(content_type: str) -> str:
+    """``application/json; charset=utf-8`` → ``application/json``."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def is_textual(content_type: str) -> bool:
+    """Whether a body of this type is validated (JSON or text) rather than passed as bytes."""
+    kind = media_type(content_type)
+    return kind.startswith("text/") or kind == "application/json" or kind.endswith("+json")
+
+
+@dataclass(frozen=True)
+class ProxiedRequest:
+    """openapi-core's ``Request`` protocol over a request the proxy received."""
+
+    host_url: str
+    path: str
+    method: str  # lower case, as openapi-core expects
+    parameters: RequestParameters
+    body: bytes | None
+    content_type: str
+
+    @classmethod
+    def build(
+        cls,
+        host_url: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: Headers,
+        body: bytes,
+    ) -> ProxiedRequest:
+        cookies = _cookies(headers.getlist("cookie"))
+        return cls(
+            host_url=host_url,
+            path=path,
+            method=method.lower(),
+            parameters=RequestParameters(query=QueryParams(query), header=headers, cookie=cookies),
+            body=body or None,
+            content_type=headers.get("content-type", ""),
+        )
+
+
+@dataclass(frozen=True)
+class ProxiedResponse:
+    """openapi-core's ``Response`` protocol over the upstream's answer (body decoded)."""
+
+    status_code: int
+    headers: Headers
+    data: bytes | None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+class SpecValidator:
+    """openapi-core's validators for one API, built once and reused for every exchange."""
+
+    def __init__(self, spec: ApiSpec) -> None:
+        self.spec = spec
+        self.routes = RouteTable.from_spec(spec.resolved)
+        # openapi-core finds the operation from the full URL: the spec's own server, whatever
+        # host the client used to reach the proxy.
+        self.host_url: str = spec.document["servers"][0]["url"]
+        self._openapi = OpenAPI.from_dict(spec.resolved)
+        # A second view of the same (already checked) spec that validates a response's status
+        # and headers but not its body: for bodies that are not JSON or text.
+        self._headers_only = OpenAPI(
+            self._openapi.spec,
+            config=Config(
+                spec_validator_cls=None, response_validator_cls=V30ResponseHeadersValidator
+            ),
+        )
+
+    @classmethod
+    def from_api(cls, api: str) -> SpecValidator:
+        validator = cls(get_api(api))
+        validator.precompile()
+        return validator
+
+    def precompile(self) -> None:
+        """Build openapi-core's validators now rather than on the first exchange."""
+        for openapi in (self._openapi, self._headers_only):
+            _ = openapi.request_validator, openapi.response_validator
+
+    def route(self, method: str, path: str) -> Route | None:
+        """The operation ``method path`` is for, or None when the spec has no such operation."""
+        return self.routes.match(method, path)
+
+    def not_in_spec(self, method: str, path: str) -> str:
+        """Why ``method path`` is no operation of the spec, in one sentence."""
+        allowed = self.routes.allowed(path)
+        if allowed:
+            return (
+                f"{method} {path} is not in the {self.spec.name} spec: "
+                f"{path} allows {', '.join(allowed)}"
+            )
+        return f"{method} {path} is not in the {self.spec.name} spec: no such path"
+
+    def request_errors(self, request: ProxiedRequest) -> list[str]:
+        """Every way ``request`` departs from its operation (empty when it conforms)."""
+        return [describe_error(e) for e in self._openapi.iter_request_errors(request)]
+
+    def response_errors(
+        self, request: ProxiedRequest, response: ProxiedResponse, route: Route
+    ) -> list[str]:
+        """Every way ``response`` departs from what ``route`` declares (empty when it conforms)."""
+        if response.data is not None and not is_textual(response.content_type):
+            errors = self._headers_only.iter_response_errors(request, response)
+            found = [describe_error(e) for e in errors]
+            if not found:  # the status is declared: does it declare this content type?
+                found += self._undeclared_media_type(route, response)
+            return found
+        return [describe_error(e) for e in self._openapi.iter_response_errors(request, response)]
+
+    def _undeclared_media_type(self, route: Route, response: ProxiedResponse) -> list[str]:
+        declared = _declared_media_types(
+            self.spec.operation(route.method, route.template), response.status_code
+        )
+        actual = media_type(response.content_type)
+        if not declared or any(fnmatch.fnmatch(actual, pattern) for pattern in declared):
+            return []
+        return [
+            f"Content-Type {actual or '(none)'} is not declared for {response.status_code} "
+            f"(declared: {', '.join(declared)})"
+        ]
+
+
+def _declared_media_types(operation: Mapping[str, Any], status: int) -> list[str]:
+    responses = operation.get("responses", {})
+    code = str(status)
+    for key in (code, f"{code[0]}XX", "default"):
+        if key in responses:
+            return list(responses[key].get("content", {}))
+    return []
+
+
+def _cookies(headers: list[str]) -> dict[str, str]:
+    """Every cookie by name (its first value), parsed as the mocks parse them."""
+    names = {
+        pair.partition("=")[0].strip() for h in headers for pair in h.split(";") if "=" in pair
+    }
+    return {name: found[0] for name in names if name and (found := cookie_values(headers, (name,)))}
+
+
+def describe_error(error: BaseException) -> str:
+    """openapi-core's error in one line, with the schema failures behind it spelled out."""
+    cause: BaseException | None = error
+    while cause is not None:
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            details = [
+                f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+                for e in schema_errors
+            ]
+            return f"{_summary(error)}: " + "; ".join(details)
+        cause = cause.__cause__
+    messages = [_summary(error)]
+    if error.__cause__ is not None and str(error.__cause__) not in messages[0]:
+        messages.append(str(error.__cause__))
+    return ": ".join(messages)
+
+
+def _summary(error: BaseException) -> str:
+    """``str(error)`` without openapi-core's ``ClassName: `` prefix repeating its cause."""
+    text = str(error)
+    cause = error.__cause__
+    if cause is not None and text == f"{type(error).__name__}: {cause}":
+        return type(error).__name__
+    return text or type(error).__name__
