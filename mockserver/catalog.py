@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-import prance
 import yaml
-from prance.util.resolver import RESOLVE_FILES
+from prance.util.formats import parse_spec
+from prance.util.resolver import RESOLVE_FILES, RefResolver
+from prance.util.url import absurl
 
 from mockserver.resources import specs_dir
 
@@ -156,12 +157,17 @@ def _json_schema(holder: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _parse(path: Path, *, resolve_types: int | None) -> dict[str, Any]:
-    options: dict[str, Any] = {"backend": "openapi-spec-validator", "lazy": True, "strict": True}
+    # Not prance.ResolvingParser: it keeps every document it reads by URL for the life of the
+    # process (fetch_url's default cache), so an edited file would parse as it first was. The
+    # text is parsed as it is now, and the references resolved as prance does (each resolver
+    # reads referenced files afresh). Structural validation is speccheck's.
+    document = parse_spec(path.read_text(encoding="utf-8"), str(path))
+    options: dict[str, Any] = {"strict": True}
     if resolve_types is not None:
         options["resolve_types"] = resolve_types
-    parser = prance.ResolvingParser(str(path), **options)
-    parser.parse()
-    return parser.specification
+    resolver = RefResolver(document, absurl(str(path.resolve())), **options)
+    resolver.resolve_references()
+    return cast(dict[str, Any], resolver.specs)
 
 
 @cache
