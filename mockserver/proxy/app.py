@@ -10,10 +10,9 @@ API's own error shape that lists why. ``/__mockgate/*`` is the proxy's own and n
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -21,11 +20,11 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 import httpx
-from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from mockserver.catalog import get_api
 from mockserver.errors import ApiError, FieldError
@@ -35,7 +34,7 @@ from mockserver.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValid
 from mockserver.proxy.violations import NOT_IN_SPEC, Exchange, Redactor, ViolationStore, excerpt
 from mockserver.responses import json_response
 
-__all__ = ["ADMIN_PREFIX", "Proxy", "ProxyOptions", "create_proxy_app", "proxy_of"]
+__all__ = ["ADMIN_PREFIX", "Proxy", "ProxyApp", "ProxyOptions", "create_proxy_app", "proxy_of"]
 
 log = logging.getLogger("mockgate.proxy")
 
@@ -99,7 +98,7 @@ class Proxy:
         try:
             body = await _read_bounded(request, self.options.max_request_bytes)
         except BodyTooLarge as exc:
-            return self._error(info, 413, f"Request body too large: the proxy forwards {exc}")
+            return self.error(info, 413, f"Request body too large: the proxy forwards {exc}")
 
         route = self.validator.route(method, path)
         # HTTP's own machinery is passed on and not judged: a CORS preflight, and HEAD where
@@ -162,7 +161,7 @@ class Proxy:
         if violation is not None:
             log.warning("%s violation %d: %s", self.api, violation.id, violation.summary())
         if replace and violation is not None:
-            return self._error(
+            return self.error(
                 info,
                 502,
                 self._strict_message(exchange, violation.response),
@@ -239,7 +238,7 @@ class Proxy:
             )
             if violation is not None:
                 log.warning("%s violation %d: %s", self.api, violation.id, violation.summary())
-        return self._error(info, status, message)
+        return self.error(info, status, message)
 
     def _strict_message(self, exchange: Exchange, problems: tuple[str, ...]) -> str:
         shown = [_shorten(p) for p in problems[:_PROBLEMS_SHOWN]]
@@ -253,7 +252,7 @@ class Proxy:
             + f". Every detail: GET {ADMIN_PREFIX}/violations"
         )
 
-    def _error(
+    def error(
         self,
         info: RequestInfo,
         status: int,
@@ -281,41 +280,61 @@ class Proxy:
         )
 
 
+class ProxyApp:
+    """The ASGI app: ``/__mockgate`` answered here, every other HTTP request proxied."""
+
+    def __init__(self, proxy: Proxy) -> None:
+        self.proxy = proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":  # WebSockets are not proxied
+            await WebSocketClose()(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        path = scope["path"]
+        if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
+            response = await self.proxy.admin(request)
+        else:
+            try:
+                response = await self.proxy.handle(request)
+            except Exception as exc:  # a bug of the proxy: the client still gets the API's shape
+                log.exception("%s %s failed in the proxy", request.method, path)
+                info = RequestInfo(request.method, path, "", datetime.now(UTC))
+                response = self.proxy.error(info, 500, f"The proxy failed: {exc!r}")
+        await response(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.proxy.upstream.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
 def create_proxy_app(
     api: str,
     upstream: str,
     options: ProxyOptions | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> Starlette:
+) -> ProxyApp:
     """The validating proxy for ``api`` (a bundled API) in front of the server at ``upstream``.
 
     ``transport`` replaces the network (tests serve an upstream app in-process with
     ``httpx.ASGITransport``).
     """
-    proxy = Proxy(api, upstream, options, transport=transport)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await proxy.upstream.aclose()
-
-    app = Starlette(
-        routes=[
-            Route(ADMIN_PREFIX, proxy.admin),
-            Route(ADMIN_PREFIX + "/{rest:path}", proxy.admin),
-            Route("/{path:path}", proxy.handle),
-        ],
-        lifespan=lifespan,
-    )
-    app.state.proxy = proxy
-    return app
+    return ProxyApp(Proxy(api, upstream, options, transport=transport))
 
 
-def proxy_of(app: Starlette) -> Proxy:
+def proxy_of(app: ProxyApp) -> Proxy:
     """The ``Proxy`` behind an app from ``create_proxy_app`` (its violations, its upstream)."""
-    proxy: Proxy = app.state.proxy
-    return proxy
+    return app.proxy
 
 
 async def _read_bounded(request: Request, limit: int) -> bytes:

@@ -19,7 +19,16 @@ from typing import Any
 
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.exceptions import (
+    ParameterValidationError,
+    RequestBodyValidationError,
+    SecurityValidationError,
+)
 from openapi_core.validation.response import V30ResponseHeadersValidator
+from openapi_core.validation.response.exceptions import (
+    DataValidationError,
+    HeaderValidationError,
+)
 from starlette.datastructures import Headers, QueryParams
 
 from mockserver.catalog import ApiSpec, get_api
@@ -138,7 +147,7 @@ class SpecValidator:
 
     def request_errors(self, request: ProxiedRequest) -> list[str]:
         """Every way ``request`` departs from its operation (empty when it conforms)."""
-        return [describe_error(e) for e in self._openapi.iter_request_errors(request)]
+        return [p for e in self._openapi.iter_request_errors(request) for p in describe_error(e)]
 
     def response_errors(
         self, request: ProxiedRequest, response: ProxiedResponse, route: Route
@@ -146,11 +155,10 @@ class SpecValidator:
         """Every way ``response`` departs from what ``route`` declares (empty when it conforms)."""
         if response.data is not None and not is_textual(response.content_type):
             errors = self._headers_only.iter_response_errors(request, response)
-            found = [describe_error(e) for e in errors]
-            if not found:  # the status is declared: does it declare this content type?
-                found += self._undeclared_media_type(route, response)
-            return found
-        return [describe_error(e) for e in self._openapi.iter_response_errors(request, response)]
+            found = [p for e in errors for p in describe_error(e)]
+            return found + self._undeclared_media_type(route, response)
+        errors = self._openapi.iter_response_errors(request, response)
+        return [p for e in errors for p in describe_error(e)]
 
     def _undeclared_media_type(self, route: Route, response: ProxiedResponse) -> list[str]:
         declared = _declared_media_types(
@@ -182,28 +190,35 @@ def _cookies(headers: list[str]) -> dict[str, str]:
     return {name: found[0] for name in names if name and (found := cookie_values(headers, (name,)))}
 
 
-def describe_error(error: BaseException) -> str:
-    """openapi-core's error in one line, with the schema failures behind it spelled out."""
+def describe_error(error: BaseException) -> list[str]:
+    """openapi-core's ``error`` as one line per problem, each saying where: ``query parameter
+    limit: ...``, ``body at sessions/0/id: 7 is not of type 'string'``, ``credentials: ...``."""
+    where = _where(error)
     cause: BaseException | None = error
     while cause is not None:
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
-            details = [
-                f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            return [
+                f"{where} at {'/'.join(map(str, e.absolute_path))}: {e.message}"
+                if e.absolute_path
+                else f"{where}: {e.message}"
                 for e in schema_errors
             ]
-            return f"{_summary(error)}: " + "; ".join(details)
         cause = cause.__cause__
-    messages = [_summary(error)]
-    if error.__cause__ is not None and str(error.__cause__) not in messages[0]:
-        messages.append(str(error.__cause__))
-    return ": ".join(messages)
+    text = str(error.__cause__) if error.__cause__ is not None else str(error)
+    text = text.removeprefix(f"{type(error).__name__}: ")
+    return [f"{where}: {text}" if where else text]
 
 
-def _summary(error: BaseException) -> str:
-    """``str(error)`` without openapi-core's ``ClassName: `` prefix repeating its cause."""
-    text = str(error)
-    cause = error.__cause__
-    if cause is not None and text == f"{type(error).__name__}: {cause}":
-        return type(error).__name__
-    return text or type(error).__name__
+def _where(error: BaseException) -> str:
+    if isinstance(error, ParameterValidationError):
+        return f"{error.location} parameter {error.name}"
+    if isinstance(error, RequestBodyValidationError):
+        return "request body"
+    if isinstance(error, SecurityValidationError):
+        return "credentials"
+    if isinstance(error, HeaderValidationError):
+        return f"header {error.name}"
+    if isinstance(error, DataValidationError):
+        return "body"
+    return ""  # e.g. an undeclared status: its message says it all
