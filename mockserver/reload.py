@@ -206,9 +206,15 @@ class Reloader:
         dataset_file = None if dataset in DATASETS else Path(dataset).resolve()
         seed = None
         if dataset_file is not None:
-            seed = load_dataset(
-                ctx.api, ctx.spec, str(dataset_file), seed=ctx.options.seed, now=ctx.started_at
-            )
+            try:
+                seed = load_dataset(
+                    ctx.api, ctx.spec, str(dataset_file), seed=ctx.options.seed, now=ctx.started_at
+                )
+            except (DatasetError, OSError, UnicodeDecodeError) as exc:
+                # E.g. a store kept in a state file, whose dataset file is gone or broken since:
+                # every record counts as made while serving, so the next edit keeps them all.
+                log.warning("mockgate: %s: %s", ctx.name, exc)
+                seed = {}
         files = spec_files(ctx.spec.path)
         served = _Served(ctx.name, build, SwappableApp(app), files, dataset_file, seed)
         self._served.append(served)
@@ -220,14 +226,17 @@ class Reloader:
 
     async def run(self) -> None:
         """Reload on every change until cancelled (the servers stopping cancels it)."""
-        while True:
-            files = self.watched_files()
-            dirs = sorted({f.parent for f in files})
-            log.info("mockgate: reloading on changes to %s", ", ".join(map(str, sorted(files))))
-            async for changes in awatch(*dirs, watch_filter=_one_of(files), recursive=False):
-                await self.apply({Path(path) for _, path in changes})
-                if self.watched_files() != files:
-                    break  # the spec's $refs changed: watch the new set
+        try:
+            while True:
+                files = self.watched_files()
+                dirs = sorted({f.parent for f in files if f.parent.is_dir()})
+                log.info("mockgate: reloading on changes to %s", ", ".join(map(str, sorted(files))))
+                async for changes in awatch(*dirs, watch_filter=_one_of(files), recursive=False):
+                    await self.apply({Path(path) for _, path in changes})
+                    if self.watched_files() != files:
+                        break  # the spec's $refs changed: watch the new set
+        except Exception:  # the mocks go on serving, without reloads
+            log.exception("mockgate: --reload stopped watching files")
 
     async def apply(self, changed: set[Path]) -> None:
         """Reload every mock made of one of the ``changed`` files (resolved paths)."""

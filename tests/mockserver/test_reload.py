@@ -23,10 +23,12 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from mockserver.app import context_of, create_app
-from mockserver.catalog import ApiSpec, get_api, use_spec
+from mockserver.catalog import ApiSpec, bundled_apis, get_api, use_spec
+from mockserver.cli import cli
 from mockserver.reload import Reloader, merge_dataset, spec_files
 from tests.mockserver.cli.test_serve import free_port
 
@@ -331,3 +333,35 @@ def test_serve_reload_follows_edits_on_disk(tmp_path):
     assert process.returncode == 0, stderr
     assert "reloading on changes to" in stderr
     assert f"reloaded agentlens after changes to {spec.resolve()}" in stderr
+
+
+# --- the options --------------------------------------------------------------------------------
+
+
+def test_help_explains_reload_and_spec():
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert "--reload" in result.output
+    assert "--spec API=FILE" in result.output
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param(
+            "agentlens=missing.yaml", "agentlens=missing.yaml: no such file", id="missing"
+        ),
+        pytest.param("nope=spec.yaml", "expected API=VALUE with API one of", id="unknown-api"),
+        pytest.param(
+            "agentlens=broken.yaml",
+            "broken.yaml:3:1: at (document): not valid YAML",
+            id="invalid-located",
+        ),
+    ],
+)
+def test_bad_spec_options_are_refused_clearly(tmp_path, monkeypatch, value, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.yaml").write_text("openapi: 3.0.3\npaths: [\n")
+    result = CliRunner().invoke(cli, ["serve", "agentlens", "--spec", value, "--reload"])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert get_api("agentlens").path == bundled_apis()["agentlens"].path
