@@ -10,6 +10,7 @@ from mockserver import __version__
 from mockserver.cli.proxy import proxy
 from mockserver.cli.serve import serve
 from mockserver.cli.specs import specs
+from mockserver.cli.state import state
 from mockserver.cli.verify import verify
 
 __all__ = ["cli", "main"]
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(proxy)
 cli.add_command(serve)
 cli.add_command(specs)
+cli.add_command(state)
 cli.add_command(verify)
 
 

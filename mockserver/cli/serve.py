@@ -80,7 +80,22 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     metavar="API=NAME",
     help="Start API in a named behaviour, e.g. piorchestrator=v1-unregistered (repeatable).",
 )
-@click.option("--state-file", type=click.Path(), help="Not available yet (persistence is planned).")
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Keep state and clock in this SQLite file: they survive a restart (a new file is "
+    "seeded from --dataset; see `mockgate state`).",
+)
+@click.option(
+    "--state-sync",
+    type=click.Choice(["normal", "full"]),
+    default="normal",
+    show_default=True,
+    envvar="MOCKGATE_STATE_SYNC",
+    help="normal: an acknowledged write survives the process being killed; full: also power "
+    "loss (an fsync per write).",
+)
 @click.option("--no-cors", is_flag=True, help="Do not answer CORS requests.")
 @click.option(
     "--cors-origin",
@@ -123,6 +138,7 @@ def serve(
     rate_limit: str | None,
     scenarios: tuple[str, ...],
     state_file: str | None,
+    state_sync: str,
     no_cors: bool,
     cors_origins: tuple[str, ...],
     validate_responses: bool,
@@ -137,13 +153,12 @@ def serve(
     clock, faults) and answers Prism-style Prefer headers (code=, example=, dynamic=, delay=).
     """
     from mockserver.app import context_of, create_app, docs_paths
+    from mockserver.cli.state import ServedState
     from mockserver.datasets import DatasetError
     from mockserver.reload import Reloader
     from mockserver.server import MockServer
     from mockserver.server import serve as run
 
-    if state_file is not None:
-        raise click.UsageError("--state-file is not available yet: state lives in memory")
     unknown = [a for a in apis if a not in bundled_apis()]
     if unknown:
         raise click.BadParameter(
@@ -163,6 +178,9 @@ def serve(
         clock = Clock.from_option(clock_option, start=when or frozen_default)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+    state = ServedState.open(state_file, clock, sync=state_sync) if state_file else None
+    if state is not None:
+        clock = state.clock
 
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
     access = logging.getLogger("mockgate.access")
@@ -175,12 +193,17 @@ def serve(
     reloader = Reloader() if reload else None
     for api in apis or tuple(bundled_apis()):
         try:
+            store, api_seed, api_dataset = None, seed, dataset
+            if state is not None:
+                store, entry = state.store(api, seed, dataset)
+                api_seed, api_dataset = entry.seed, entry.dataset
             build = functools.partial(
                 create_app,
                 api,
-                seed=seed,
-                dataset=dataset,
+                seed=api_seed,
+                dataset=api_dataset,
                 clock=clock,
+                store=store,
                 api_keys=keys_for(api),
                 validate_responses=validate_responses,
                 cors=not no_cors,
@@ -198,9 +221,12 @@ def serve(
         mocks.append(MockServer(api, host, port, app))
 
     def banner() -> None:
-        click.echo(
-            f"mockgate: {len(mocks)} mock(s), seed {seed}, dataset {dataset}, clock {clock_option}"
+        origin = (
+            f"state file {state_file}"
+            if state is not None
+            else f"seed {seed}, dataset {dataset}, clock {clock_option}"
         )
+        click.echo(f"mockgate: {len(mocks)} mock(s), {origin}")
         for mock in mocks:
             ctx = context_of(apps[mock.api])
             base = f"http://{host}:{mock.port}"
@@ -210,8 +236,12 @@ def serve(
                 click.echo(f"  {'':<15} {line}")
         click.echo("Ctrl-C stops.")
 
-    background = [reloader.run] if reloader is not None else []
-    run(mocks, log_level=log_level, on_ready=banner, background=background)
+    try:
+        background = [reloader.run] if reloader is not None else []
+        run(mocks, log_level=log_level, on_ready=banner, background=background)
+    finally:
+        if state is not None:
+            state.close()
 
 
 def _keys_by_api(values: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
