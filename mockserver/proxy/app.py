@@ -10,6 +10,7 @@ API's own error shape that lists why. ``/__mockgate/*`` is the proxy's own and n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from mockserver.proxy.forward import BodyTooLarge, Upstream, UpstreamResponse, d
 from mockserver.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValidator
 from mockserver.proxy.violations import NOT_IN_SPEC, Exchange, Redactor, ViolationStore, excerpt
 from mockserver.responses import json_response
+from mockserver.routes import Route
 
 __all__ = ["ADMIN_PREFIX", "Proxy", "ProxyApp", "ProxyOptions", "create_proxy_app", "proxy_of"]
 
@@ -99,53 +101,26 @@ class Proxy:
             body = await _read_bounded(request, self.options.max_request_bytes)
         except BodyTooLarge as exc:
             return self.error(info, 413, f"Request body too large: the proxy forwards {exc}")
+        if self._is_machinery(request):
+            try:
+                answer, _ = await self._forward(request, body)
+            except (httpx.HTTPError, BodyTooLarge) as exc:
+                return self.error(info, *self._failure(exc))
+            return _passthrough(answer)
 
         route = self.validator.route(method, path)
-        # HTTP's own machinery is passed on and not judged: a CORS preflight, and HEAD where
-        # the spec has GET (a route table may answer HEAD with the GET operation).
-        machinery = route is None or route.method != method
-        machinery = machinery and (
-            _is_preflight(request)
-            or (method == "HEAD" and "GET" in self.validator.routes.allowed(path))
-        )
-        if machinery:
-            route = None
         proxied = None if route is None else self._proxied(request, query, body)
-        if proxied is not None:
-            request_problems = await self._off_loop(self.validator.request_errors, proxied)
-        else:
-            request_problems = [] if machinery else [self.validator.not_in_spec(method, path)]
-
+        # The request is judged while the upstream works on it.
+        judging = asyncio.create_task(self._judge_request(method, path, proxied))
         try:
-            answer = await self.upstream.send(
-                method,
-                scope.get("raw_path") or path.encode(),
-                scope["query_string"],
-                self._headers_for_upstream(request),
-                body,
-            )
-            plain = await self._off_loop(decoded, answer, self.options.max_response_bytes)
-        except httpx.TimeoutException:
-            return self._unanswered(
-                info, request, query, body, request_problems, 504,
-                f"The upstream {self.upstream.base_url} did not answer within "
-                f"{self.options.timeout:g} s",
-            )  # fmt: skip
-        except httpx.HTTPError as exc:
-            reason = str(exc) or type(exc).__name__
-            return self._unanswered(
-                info, request, query, body, request_problems, 502,
-                f"The upstream {self.upstream.base_url} could not be reached: {reason}",
-            )  # fmt: skip
-        except BodyTooLarge as exc:
-            return self._unanswered(
-                info, request, query, body, request_problems, 502,
-                f"The upstream {self.upstream.base_url} answered with a body of {exc}, "
-                "more than the proxy passes on",
-            )  # fmt: skip
-
-        if machinery:
-            return _passthrough(answer)
+            answer, plain = await self._forward(request, body)
+        except (httpx.HTTPError, BodyTooLarge) as exc:
+            request_problems = await judging
+            return self._unanswered(info, request, query, body, route, request_problems, exc)
+        except BaseException:
+            judging.cancel()
+            raise
+        request_problems = await judging
         response_problems = None  # not judged: the spec says nothing about this request
         if route is not None and proxied is not None:
             judged = ProxiedResponse(answer.status, _headers(answer.headers), plain)
@@ -169,6 +144,51 @@ class Proxy:
                 {"X-Mockgate-Violation": str(violation.id)},
             )
         return _passthrough(answer)
+
+    def _is_machinery(self, request: Request) -> bool:
+        """HTTP's own machinery, passed on and not judged: a CORS preflight, and HEAD where
+        the spec has GET (unless the spec has an operation for exactly that)."""
+        method, path = request.method, request.scope["path"]
+        route = self.validator.route(method, path)
+        if route is not None and route.method == method:
+            return False
+        return _is_preflight(request) or (
+            method == "HEAD" and "GET" in self.validator.routes.allowed(path)
+        )
+
+    async def _judge_request(
+        self, method: str, path: str, proxied: ProxiedRequest | None
+    ) -> list[str]:
+        if proxied is None:
+            return [self.validator.not_in_spec(method, path)]
+        return await self._off_loop(self.validator.request_errors, proxied)
+
+    async def _forward(self, request: Request, body: bytes) -> tuple[UpstreamResponse, bytes]:
+        """The upstream's answer, and its body decoded (as the client will read it)."""
+        scope = request.scope
+        answer = await self.upstream.send(
+            request.method,
+            scope.get("raw_path") or scope["path"].encode(),
+            scope["query_string"],
+            self._headers_for_upstream(request),
+            body,
+        )
+        return answer, decoded(answer, self.options.max_response_bytes)
+
+    def _failure(self, exc: Exception) -> tuple[int, str]:
+        """The status and message of the proxy's answer when the upstream gave none."""
+        upstream = self.upstream.base_url
+        if isinstance(exc, httpx.TimeoutException):
+            return 504, f"The upstream {upstream} did not answer within {self.options.timeout:g} s"
+        if isinstance(exc, BodyTooLarge):
+            return 502, (
+                f"The upstream {upstream} answered with a body of {exc}, more than the proxy "
+                "passes on"
+            )
+        return (
+            502,
+            f"The upstream {upstream} could not be reached: {str(exc) or type(exc).__name__}",
+        )
 
     def _proxied(self, request: Request, query: str, body: bytes) -> ProxiedRequest:
         return ProxiedRequest.build(
@@ -220,19 +240,18 @@ class Proxy:
         request: Request,
         query: str,
         body: bytes,
+        route: Route | None,
         request_problems: list[str],
-        status: int,
-        message: str,
+        exc: Exception,
     ) -> Response:
         """The proxy's own error when the upstream gave no usable answer; the request's own
         violations are still recorded (the response is not judged: it is the proxy's)."""
+        status, message = self._failure(exc)
         log.warning("%s %s: %s", info.method, info.path, message)
         if request_problems:
-            operation = self.validator.route(info.method, info.path)
-            exchange = self._exchange(request, query, body, status, [], b"")
             violation = self.violations.record(
-                operation.operation_id if operation else NOT_IN_SPEC,
-                exchange,
+                route.operation_id if route is not None else NOT_IN_SPEC,
+                self._exchange(request, query, body, status, [], b""),
                 request_problems,
                 None,
             )
