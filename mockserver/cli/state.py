@@ -31,7 +31,7 @@ def state() -> None:
 
 @state.command("export")
 @_FILE
-@click.option("--api", help="Only this API's state (default: every API in FILE).")
+@click.option("--api", metavar="API", help="Only this API's state (default: every API in FILE).")
 @click.option(
     "-o",
     "--output",
@@ -39,8 +39,10 @@ def state() -> None:
     help="Write to this file instead of standard output.",
 )
 def export_state(file: str, api: str | None, output: str | None) -> None:
-    """Print the state in FILE as JSON, shaped like GET /__mockgate/state (keyed by API when
-    FILE holds several and no --api is given)."""
+    """Print the state in FILE as JSON.
+
+    Shaped like GET /__mockgate/state; keyed by API when FILE holds several and no --api is
+    given."""
     with _opened(file) as state_file:
         apis = _chosen(state_file, api)
         data: object = (
@@ -58,10 +60,12 @@ def export_state(file: str, api: str | None, output: str | None) -> None:
 @state.command("import")
 @_FILE
 @click.argument("state_json", metavar="STATE.json", type=click.Path(exists=True, dir_okay=False))
-@click.option("--api", required=True, help="The API whose state STATE.json is.")
+@click.option("--api", metavar="API", required=True, help="The API whose state STATE.json is.")
 def import_state(file: str, state_json: str, api: str) -> None:
-    """Replace API's state in FILE with STATE.json (shaped like GET /__mockgate/state; its
-    records are checked against the spec, like a --dataset file)."""
+    """Replace an API's state in FILE with STATE.json.
+
+    STATE.json is shaped like GET /__mockgate/state (e.g. from `mockgate state export --api`);
+    its records are checked against the spec, like a --dataset file's."""
     with _opened(file) as state_file:
         (name,) = _chosen(state_file, api)
         entry = state_file.apis()[name]
@@ -73,7 +77,7 @@ def import_state(file: str, state_json: str, api: str) -> None:
 
 @state.command("reset")
 @_FILE
-@click.option("--api", help="Only this API (default: every API in FILE).")
+@click.option("--api", metavar="API", help="Only this API (default: every API in FILE).")
 def reset_state(file: str, api: str | None) -> None:
     """Put the state in FILE back to the dataset it was seeded with."""
     with _opened(file) as state_file:

@@ -4,8 +4,9 @@ One ``StateFile`` holds every API one ``mockgate serve`` serves. Each API's ``Sq
 ``MemoryStore`` (reads never touch SQLite) that remembers which records changed and writes them
 in one transaction at ``commit()``. The request pipeline commits once per request, before the
 response's first byte, so a write is acknowledged only once it is in the file, and the writes of
-one request land together or not at all. A commit with nothing to write costs a few attribute
-reads, so reads keep their in-memory speed.
+one request land together or not at all (handlers do not await between writes, so no other
+request's commit falls among them). A commit with nothing to write costs a few attribute reads,
+so reads keep their in-memory speed.
 
 Durability: WAL mode. ``synchronous=NORMAL`` (the default) keeps every committed write when the
 process is killed: a commit is in the WAL, in the OS's hands, before the response leaves.
@@ -108,9 +109,8 @@ class StateFile:
     Thread-safe: one connection, used under a lock.
     """
 
-    def __init__(self, path: Path, db: sqlite3.Connection, *, created: bool) -> None:
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
         self.path = path
-        self.created = created
         self._db = db
         self._lock = threading.RLock()
         self._clock: Clock | None = None
@@ -136,11 +136,11 @@ class StateFile:
         except sqlite3.Error as exc:
             raise StateFileError(f"{path}: cannot open: {exc}") from None
         try:
-            created = _prepare(db, path, sync, create=create)
+            _prepare(db, path, sync, create=create)
         except BaseException:
             db.close()
             raise
-        return cls(path, db, created=created)
+        return cls(path, db)
 
     def close(self) -> None:
         with self._lock:
@@ -200,16 +200,10 @@ class StateFile:
                     store.write_all(db)
         return store
 
-    def replace(self, api: str, snapshot: Snapshot, entry: ApiEntry | None = None) -> None:
-        """Replace ``api``'s state (offline import and reset), and what it was seeded with when
-        ``entry`` is given, in one transaction."""
-        store = SqliteStore(self, api, snapshot, None)
+    def replace(self, api: str, snapshot: Snapshot) -> None:
+        """Replace ``api``'s state with ``snapshot`` in one transaction (offline import, reset)."""
         with self.transaction() as db:
-            if entry is not None:
-                db.execute(
-                    "INSERT OR REPLACE INTO apis VALUES (?, ?, ?)", (api, entry.seed, entry.dataset)
-                )
-            store.write_all(db)
+            SqliteStore(self, api, snapshot, None).write_all(db)
 
     def clock_changed(self) -> bool:
         return self._clock is not None and self._clock.changes != self._clock_saved
@@ -384,8 +378,8 @@ def _encode(record: Record) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
-def _prepare(db: sqlite3.Connection, path: Path, sync: str, *, create: bool) -> bool:
-    """Set the connection up and check (or lay out) the schema; True when the file was new."""
+def _prepare(db: sqlite3.Connection, path: Path, sync: str, *, create: bool) -> None:
+    """Set the connection up, and check the schema (or, in a new file, lay it out)."""
     try:
         # Before the first access, so the lock is taken then and held until close.
         db.execute("PRAGMA locking_mode = EXCLUSIVE")
@@ -402,12 +396,11 @@ def _prepare(db: sqlite3.Connection, path: Path, sync: str, *, create: bool) -> 
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA synchronous = {sync.upper()}")
         if application_id == APPLICATION_ID:
-            return False
+            return
         db.executescript(
             f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\n"
             f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;"
         )
-        return True
     except sqlite3.DatabaseError as exc:
         raise _locked_or(exc, path) from None
 

@@ -168,3 +168,20 @@ def test_a_file_in_use_by_a_server_is_left_alone(path):
             assert "is in use by another process (a running `mockgate serve`?)" in out
     finally:
         server.close()
+
+
+def test_serve_refuses_a_state_file_it_cannot_use(path, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    result = CliRunner().invoke(cli, ["serve", "state-tracking", "--state-file", str(text)])
+    assert result.exit_code != 0
+    assert "is not a mockgate state file" in result.output
+    assert text.read_text() == "hello"
+    served(path, "state-tracking")
+    server = StateFile.open(path)  # another server has it
+    try:
+        result = CliRunner().invoke(cli, ["serve", "state-tracking", "--state-file", str(path)])
+    finally:
+        server.close()
+    assert result.exit_code != 0
+    assert "is in use by another process" in result.output
