@@ -30,7 +30,13 @@ from starlette.websockets import WebSocketClose
 from mockserver.catalog import get_api
 from mockserver.errors import ApiError, FieldError
 from mockserver.plugin import MockApi, RequestInfo, load_api
-from mockserver.proxy.forward import BodyTooLarge, Upstream, UpstreamResponse, decoded, forwardable
+from mockserver.proxy.forward import (
+    BodyTooLarge,
+    Upstream,
+    UpstreamResponse,
+    decoded,
+    upstream_headers,
+)
 from mockserver.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValidator
 from mockserver.proxy.violations import NOT_IN_SPEC, Exchange, Redactor, ViolationStore, excerpt
 from mockserver.responses import json_response
@@ -170,7 +176,11 @@ class Proxy:
             request.method,
             scope.get("raw_path") or scope["path"].encode(),
             scope["query_string"],
-            self._headers_for_upstream(request),
+            upstream_headers(
+                scope["headers"],
+                client=request.client.host if request.client else "unknown",
+                scheme=scope.get("scheme", "http"),
+            ),
             body,
         )
         return answer, decoded(answer, self.options.max_response_bytes)
@@ -199,19 +209,6 @@ class Proxy:
             request.headers,
             body,
         )
-
-    def _headers_for_upstream(self, request: Request) -> list[tuple[bytes, bytes]]:
-        replaced = ("host", "content-length", "x-forwarded-for", "x-forwarded-proto")
-        headers = forwardable(request.scope["headers"], drop=replaced)
-        client = request.client.host if request.client else "unknown"
-        before = request.headers.get("x-forwarded-for")
-        added = [
-            ("x-forwarded-for", f"{before}, {client}" if before else client),
-            ("x-forwarded-proto", request.url.scheme),
-        ]
-        if "host" in request.headers and "x-forwarded-host" not in request.headers:
-            added.append(("x-forwarded-host", request.headers["host"]))
-        return headers + [(name.encode(), value.encode("latin-1")) for name, value in added]
 
     def _exchange(
         self,

@@ -19,6 +19,7 @@ __all__ = [
     "UpstreamResponse",
     "decoded",
     "forwardable",
+    "upstream_headers",
 ]
 
 # RFC 9110 section 7.6.1, plus what an HTTP/1.1 proxy must never pass on.
@@ -58,6 +59,25 @@ def forwardable(
     }
     skip = _HOP_BY_HOP | named | {d.lower() for d in drop}
     return [(n, v) for n, v in headers if n.decode("latin-1").lower() not in skip]
+
+
+def upstream_headers(
+    raw: list[tuple[bytes, bytes]], *, client: str, scheme: str
+) -> list[tuple[bytes, bytes]]:
+    """The client's headers as the upstream gets them: hop-by-hop ones dropped, ``Host`` left
+    to the upstream's URL, the client appended to ``X-Forwarded-For``, ``X-Forwarded-Proto``
+    and (unless a proxy before set it) ``X-Forwarded-Host`` saying how the client came."""
+    first = {name.lower(): value for name, value in reversed(raw)}
+    replaced = ("host", "content-length", "x-forwarded-for", "x-forwarded-proto")
+    headers = forwardable(raw, drop=replaced)
+    chain = b", ".join(v for n, v in raw if n.lower() == b"x-forwarded-for")
+    headers.append(
+        (b"x-forwarded-for", chain + b", " + client.encode() if chain else client.encode())
+    )
+    headers.append((b"x-forwarded-proto", scheme.encode()))
+    if b"host" in first and b"x-forwarded-host" not in first:
+        headers.append((b"x-forwarded-host", first[b"host"]))
+    return headers
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ upstream's business, and they pass through untouched.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,18 +150,16 @@ class SpecValidator:
 
     def request_errors(self, request: ProxiedRequest) -> list[str]:
         """Every way ``request`` departs from its operation (empty when it conforms)."""
-        return [p for e in self._openapi.iter_request_errors(request) for p in describe_error(e)]
+        return _collect(lambda: self._openapi.iter_request_errors(request))
 
     def response_errors(
         self, request: ProxiedRequest, response: ProxiedResponse, route: Route
     ) -> list[str]:
         """Every way ``response`` departs from what ``route`` declares (empty when it conforms)."""
         if response.data is not None and not is_textual(response.content_type):
-            errors = self._headers_only.iter_response_errors(request, response)
-            found = [p for e in errors for p in describe_error(e)]
+            found = _collect(lambda: self._headers_only.iter_response_errors(request, response))
             return found + self._undeclared_media_type(route, response)
-        errors = self._openapi.iter_response_errors(request, response)
-        return [p for e in errors for p in describe_error(e)]
+        return _collect(lambda: self._openapi.iter_response_errors(request, response))
 
     def _undeclared_media_type(self, route: Route, response: ProxiedResponse) -> list[str]:
         declared = _declared_media_types(
@@ -191,6 +189,21 @@ def _cookies(headers: list[str]) -> dict[str, str]:
         pair.partition("=")[0].strip() for h in headers for pair in h.split(";") if "=" in pair
     }
     return {name: found[0] for name in names if name and (found := cookie_values(headers, (name,)))}
+
+
+def _collect(errors: Callable[[], Iterable[BaseException]]) -> list[str]:
+    """Every problem ``errors`` yields. openapi-core raises, rather than reports, on some
+    malformed input (a body that is not UTF-8, JSON nested too deep for Python, a garbled
+    Content-Type): that becomes a problem too, never a failure of the proxy."""
+    found: list[str] = []
+    try:
+        for error in errors():
+            found += describe_error(error)
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        found.append(
+            f"could not be checked: openapi-core failed on it ({type(exc).__name__}: {exc})"
+        )
+    return found
 
 
 def describe_error(error: BaseException) -> list[str]:

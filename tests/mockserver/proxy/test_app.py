@@ -107,6 +107,27 @@ def test_a_violating_request_is_still_forwarded_and_blamed_on_the_client(through
     assert not violation.replaced
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        pytest.param("application/json", b"\xff\xfe{", id="not-utf-8"),
+        pytest.param("application/json", b"[" * 100_000, id="nested-too-deep"),
+        pytest.param("text/plain;;;==", b"hi", id="garbled-content-type"),
+    ],
+)
+def test_a_malformed_request_is_forwarded_and_recorded_never_a_proxy_failure(
+    through_proxy, content_type, body
+):
+    client = through_proxy("agentlens", agentlens_mock())
+    headers = {**AGENTLENS_AUTH, "Content-Type": content_type}
+    response = client.post("/api/events", content=body, headers=headers)
+    assert response.status_code == 400  # the upstream's refusal, passed on
+    (violation,) = client.proxy.violations
+    assert violation.operation == "ingestEvents"
+    assert violation.request
+    assert violation.response == ()
+
+
 def test_a_request_without_credentials_is_the_clients_violation(through_proxy):
     client = through_proxy("agentlens", agentlens_mock())
     assert client.get("/api/sessions").status_code == 401
