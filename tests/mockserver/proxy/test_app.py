@@ -4,6 +4,7 @@ pass through untouched, and the proxy's own answers come in the API's error shap
 from __future__ import annotations
 
 import socket
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -14,10 +15,11 @@ from starlette.testclient import TestClient
 from mockserver.app import create_app
 from mockserver.catalog import get_api
 from mockserver.clock import Clock
-from tests.mockserver.apis.piorchestrator.expect import DOCS_NOW, IMAGE
-from tests.mockserver.conftest import START
 from tests.mockserver.proxy.upstreams import AGENTLENS_AUTH, broken_upstream
 
+START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+DOCS_NOW = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)  # the piorchestrator documents' moment
+IMAGE = "/api/v1/evidence/image"
 BEFORE_OPEN_KEY = "evidence/ctr-001/sess-abc123/BEFORE_OPEN_20260220T100005_01234567.jpg"
 
 
