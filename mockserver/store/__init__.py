@@ -8,12 +8,28 @@ Handlers and domain code see only ``Store``: ``memory.MemoryStore`` by default, 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
-__all__ = ["Record", "Snapshot", "Store", "dump_json", "load_json"]
+__all__ = ["ChangeListener", "Record", "Snapshot", "Store", "dump_json", "load_json"]
 
 Record = dict[str, Any]
 Snapshot = dict[str, dict[str, Record]]
+
+
+class ChangeListener(Protocol):
+    """Data derived from one collection and kept current by the store (see ``Store.index``)."""
+
+    def reload(self, records: Mapping[str, Record]) -> None:
+        """Start over from the whole collection (``records`` in insertion order)."""
+        ...
+
+    def change(self, key: str, old: Record | None, new: Record | None) -> None:
+        """``key`` was put (``new``) or deleted (``new`` is None); ``old`` is what it held."""
+        ...
+
+
+L = TypeVar("L", bound=ChangeListener)
 
 
 class Store(Protocol):
@@ -36,6 +52,16 @@ class Store(Protocol):
     def generation(self, collection: str) -> int:
         """A number that changes whenever ``collection`` does (a put, delete, restore or reset):
         what derived data such as an index compares to know it is still current."""
+        ...
+
+    def index(self, collection: str, name: str, build: Callable[[], L]) -> L:
+        """The listener called ``name`` over ``collection``, current with every write.
+
+        Built with ``build()`` and loaded from the collection on first use; from then on told
+        every put and delete of the collection as it happens, and reloaded once, on its next
+        use, after a restore or reset. ``name`` identifies it: always build the same kind of
+        listener under one name. A listener that raises is reloaded on its next use.
+        """
         ...
 
     def commit(self) -> None:

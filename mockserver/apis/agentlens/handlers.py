@@ -12,16 +12,15 @@ from typing import Any
 
 from mockserver.apis.agentlens import growth
 from mockserver.apis.agentlens.hashchain import verify
+from mockserver.apis.agentlens.indexes import due_growth, list_page, newest_event_id
 from mockserver.apis.agentlens.sessions import (
     IngestResult,
     complete_counters,
-    filter_sessions,
     ingest,
     lacks_counters,
-    page,
     timeline_order,
 )
-from mockserver.apis.agentlens.ulid import ULID_PATTERN, UlidFactory
+from mockserver.apis.agentlens.ulid import UlidFactory
 from mockserver.context import MockContext
 from mockserver.errors import MockError
 from mockserver.timestamps import parse_timestamp
@@ -40,15 +39,16 @@ async def list_sessions(
     offset: int | None = None,
 ) -> Reply:
     _grow(ctx)
-    matching = filter_sessions(
-        ctx.store.values("sessions"),
+    result = list_page(
+        ctx.store,
         agent_id=agent_id,
         statuses=_split(status),
         since=parse_timestamp(from_) if from_ else None,
         until=parse_timestamp(to) if to else None,
         tags=_split(tags),
+        limit=limit,
+        offset=offset,
     )
-    result = page(matching, limit, offset)
     result["sessions"] = [_complete(ctx, s) for s in result["sessions"]]
     return result, 200
 
@@ -90,7 +90,7 @@ async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
     # Ids continue after the newest one stored, like the real server's process-wide monotonic
     # ULIDs: events ingested in the same millisecond (always, under a frozen clock) keep their
     # order, so the timeline's order stays the chain's. Seeded by it, so ingest is reproducible.
-    last = _last_event_id(ctx)
+    last = newest_event_id(ctx.store)
     rng = random.Random(f"agentlens-ingest:{ctx.options.seed}:{last}")
     result = ingest(
         sessions,
@@ -103,24 +103,18 @@ async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
     return result.body, 201
 
 
-def _last_event_id(ctx: MockContext) -> str | None:
-    """The greatest ULID among the stored events (placeholder ids such as the document's
-    ``01H001...`` are not ULIDs and are skipped)."""
-    ids = (e["id"] for record in ctx.store.values("timelines") for e in record["events"])
-    return max((i for i in ids if ULID_PATTERN.fullmatch(i)), default=None)
-
-
 def _grow(ctx: MockContext, session_ids: Iterable[str] | None = None) -> None:
     """Let the growing sessions among ``session_ids`` (all when ``None``) catch up with now.
 
-    A growing session's ``timelines`` record carries its bookmark under ``growth``.
+    A growing session's ``timelines`` record carries its bookmark under ``growth``; with
+    ``session_ids`` None only the records an index says are due are looked at.
     """
+    now = ctx.clock.now()
     if session_ids is None:
-        records = ctx.store.values("timelines")
+        records = due_growth(ctx.store, now)
     else:
         found = (ctx.store.get("timelines", sid) for sid in session_ids)
         records = [record for record in found if record is not None]
-    now = ctx.clock.now()
     for record in records:
         bookmark = record.get("growth")
         if bookmark is None or not growth.is_due(bookmark, now):

@@ -29,6 +29,7 @@ __all__ = [
     "ingest",
     "lacks_counters",
     "page",
+    "page_of",
     "session_counters",
     "timeline_order",
 ]
@@ -204,8 +205,16 @@ def page(
         key=lambda s: (parse_timestamp(s["startedAt"]), s["id"]),
         reverse=True,
     )
+    return page_of(ordered, limit, offset)
+
+
+def page_of(
+    ordered: Sequence[Mapping[str, Any]], limit: int | None = None, offset: int | None = None
+) -> dict[str, Any]:
+    """``page`` of sessions already in its order (a list, or an index's lazy selection: only
+    the page is read, and ``len`` gives the total)."""
     size, start = clamp_limit(limit), clamp_offset(offset)
-    chosen = ordered[start : start + size]
+    chosen = [dict(s) for s in ordered[start : start + size]]
     total = len(ordered)
     return {"sessions": chosen, "total": total, "hasMore": start + len(chosen) < total}
 
