@@ -12,7 +12,7 @@ from openapi_schema_validator import OAS30Validator
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
+from mockserver.app import context_of, create_app
 from mockserver.catalog import get_api
 from mockserver.clock import Clock
 from tests.mockserver.proxy.upstreams import AGENTLENS_AUTH, broken_upstream
@@ -178,6 +178,34 @@ def test_a_conformant_upstream_gives_no_violations(through_proxy):
         "violations": [],
         "dropped": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("api", "paths"),
+    [
+        pytest.param(
+            "state-tracking",
+            ["/sessions", "/tasks", "/machines", "/health/detailed", "/api/docs", "/sessions/x"],
+            id="state-tracking",
+        ),
+        pytest.param(
+            "piorchestrator",
+            ["/api/v1/diagnostics/sessions", "/api/v1/sessions?limit=2", f"{IMAGE}?key=a.jpg"],
+            id="piorchestrator",
+        ),
+        pytest.param("fasting", ["/api/sessions", "/api/sessions?pageSize=5"], id="fasting"),
+    ],
+)
+def test_every_mock_passes_its_own_proxy(through_proxy, api, paths):
+    mock = create_app(api, clock=Clock(START, frozen=True), api_keys=["key"])
+    users = context_of(mock).store.values("users") if api == "fasting" else []
+    token = users[0]["token"] if users else "key"
+    client = through_proxy(api, mock, strict=True)
+    for path in paths:
+        response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in (200, 404), (path, response.text)
+    assert list(client.proxy.violations) == []
+    assert client.proxy.violations.exchanges == len(paths)
 
 
 def test_an_image_passes_through_byte_identical_with_its_headers(through_proxy):
