@@ -94,7 +94,7 @@ class ProxiedResponse:
 
     status_code: int
     headers: Headers
-    data: bytes | None
+    data: bytes
 
     @property
     def content_type(self) -> str:
@@ -109,7 +109,8 @@ class SpecValidator:
         self.routes = RouteTable.from_spec(spec.resolved)
         # openapi-core finds the operation from the full URL: the spec's own server, whatever
         # host the client used to reach the proxy.
-        self.host_url: str = spec.document["servers"][0]["url"]
+        servers = spec.document.get("servers") or [{"url": "http://localhost"}]
+        self.host_url: str = servers[0]["url"]
         # The bundled specs are checked by `mockgate specs validate` (and the test suite):
         # openapi-core need not check them again at every start.
         unchecked = Config(spec_validator_cls=None)
@@ -156,7 +157,7 @@ class SpecValidator:
         self, request: ProxiedRequest, response: ProxiedResponse, route: Route
     ) -> list[str]:
         """Every way ``response`` departs from what ``route`` declares (empty when it conforms)."""
-        if response.data is not None and not is_textual(response.content_type):
+        if not is_textual(response.content_type):
             found = _collect(lambda: self._headers_only.iter_response_errors(request, response))
             return found + self._undeclared_media_type(route, response)
         return _collect(lambda: self._openapi.iter_response_errors(request, response))

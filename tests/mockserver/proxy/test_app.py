@@ -332,3 +332,12 @@ def test_a_cors_preflight_is_passed_on_and_not_judged(through_proxy):
     assert response.headers["access-control-allow-origin"] == "*"
     assert list(client.proxy.violations) == []
     assert client.proxy.violations.exchanges == 0
+
+
+def test_head_where_the_spec_has_get_is_passed_on_and_not_judged(through_proxy):
+    seen = []
+    client = through_proxy("agentlens", broken_upstream(seen))
+    response = client.head("/api/sessions", headers=AGENTLENS_AUTH)
+    assert response.status_code == 200
+    assert [r["method"] for r in seen] == ["HEAD"]
+    assert list(client.proxy.violations) == []  # its GET twin would be one
