@@ -94,13 +94,17 @@ def _measure(
     ctx = context_of(create_app(api, clock=clock, rate_limit="off"))
     load_json(ctx.store, json.dumps(clone(ctx.store.snapshot(), size)))
     clock.set(LATER)
+    return asyncio.run(_time_queries(ctx, queries, repeat))
+
+
+async def _time_queries(ctx: MockContext, queries: dict, repeat: int) -> dict[str, float]:
     timings = {}
     for name, query in queries.items():
-        asyncio.run(query(ctx))  # the first request after a load may build indexes
+        await query(ctx)  # the first request after a load builds the indexes
         samples = []
         for _ in range(repeat):
             started = time.perf_counter()
-            asyncio.run(query(ctx))
+            await query(ctx)
             samples.append(time.perf_counter() - started)
         timings[name] = sorted(samples)[len(samples) // 2]
     return timings

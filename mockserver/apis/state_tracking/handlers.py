@@ -118,14 +118,13 @@ async def list_sessions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
-    found = session_rules.select(
-        _tracker(ctx).sessions(),
+    found = _tracker(ctx).list_sessions(
         status=status,
         project_id=_given(project_id),
         machine_id=_given(machine_id),
         include_archived=bool(include_archived),
     )
-    return page(session_rules.newest_first(found), limit, offset), 200
+    return page(found, limit, offset), 200
 
 
 @_answers
@@ -266,13 +265,10 @@ async def list_tasks(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
-    found = task_rules.select(
-        _tracker(ctx).tasks(),
-        session_id=_given(session_id),
-        status=status,
-        project_id=_given(project_id),
+    found = _tracker(ctx).list_tasks(
+        session_id=_given(session_id), status=status, project_id=_given(project_id)
     )
-    return page(task_rules.queue_order(found), limit, offset), 200
+    return page(found, limit, offset), 200
 
 
 @_answers

@@ -14,6 +14,12 @@ store: simulated heartbeats (``pulses``), then the stall rule for sessions and t
 for machines, writing every record they change. So every answer, and the state the admin API
 exports after it, agrees with the clock.
 
+**Indexes.** Settling and the list pages read through store indexes (``OrderedIndex``), so a
+request costs what it touches, not the size of the store: live records by last heartbeat (only
+the silent ones at the front can change), sessions in list order and tasks in queue order with
+buckets per filter. While the store holds a record an index cannot place (malformed, or keyed
+other than by its id), the plain scan answers instead, exactly as before the indexes.
+
 **Collections.** ``sessions``, ``tasks``, ``machines`` hold the API's records; internal ones:
 ``projects`` (the known GitHub projects: sessions can only be created for those, and for
 projects that already have sessions), ``failures`` (reason and details of failed sessions, see
@@ -24,8 +30,10 @@ many ids of each kind were minted, see ``ids``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from mockserver.apis.state_tracking import health, pulses, recovery
@@ -35,7 +43,8 @@ from mockserver.apis.state_tracking import tasks as task_rules
 from mockserver.apis.state_tracking.ids import mint_uuid
 from mockserver.apis.state_tracking.rules import Conflict, Invalid, NotFound, RuleError
 from mockserver.store import Store
-from mockserver.timestamps import format_timestamp
+from mockserver.store.index import OrderedIndex
+from mockserver.timestamps import format_timestamp, parse_timestamp
 
 __all__ = ["Tracker"]
 
@@ -59,13 +68,16 @@ class Tracker:
     # --- time ----------------------------------------------------------------------------
 
     def settle(self) -> None:
-        """Apply pulses, then the stall and offline rules, to every record; write changes."""
+        """Apply pulses, then the stall and offline rules, to every record; write changes.
+
+        Only records with a pulse, and those the rule changes (a prefix of the live records by
+        last heartbeat), can change: those are the ones visited (see ``_unsettled``)."""
         beating = {pulses.key(p["kind"], p["id"]): p for p in self.store.values("pulses")}
         for kind, collection, id_key, settle in (
             ("machine", "machines", "machine_id", self._settle_machine),
             ("session", "sessions", "session_id", self._settle_session),
         ):
-            for record in self.store.values(collection):
+            for record in self._unsettled(kind, collection, beating, settle):
                 current = record
                 pulse_key = pulses.key(kind, record[id_key])
                 pulse = beating.get(pulse_key)
@@ -77,6 +89,33 @@ class Tracker:
                 current = settle(current)
                 if current is not record:
                     self.store.put(collection, record[id_key], current)
+
+    def _unsettled(
+        self,
+        kind: str,
+        collection: str,
+        beating: Mapping[str, Any],
+        settle: Callable[[Record], Record],
+    ) -> list[Record]:
+        """The records of ``collection`` ``settle`` may change: those with a pulse, then the
+        silent ones (records are visited independently, so their order does not matter)."""
+        index = self.store.index(
+            collection, f"state-tracking.{collection}.heartbeats", _HEARTBEATS[collection]
+        )
+        if not index.complete:
+            return self.store.values(collection)
+        prefix = f"{kind}:"
+        pulsed = (
+            self.store.get(collection, k.removeprefix(prefix))
+            for k in beating
+            if k.startswith(prefix)
+        )
+        # Read before anything is written: a write changes the index.
+        silent = itertools.takewhile(lambda record: settle(record) is not record, index.select())
+        found = {
+            r[_ID_KEYS[collection]]: r for r in itertools.chain(pulsed, silent) if r is not None
+        }
+        return list(found.values())
 
     def _settle_session(self, session: Record) -> Record:
         return session_rules.settle(session, self.now, self.stall_after)
@@ -94,6 +133,55 @@ class Tracker:
 
     def machines(self) -> list[Record]:
         return self.store.values("machines")
+
+    def list_sessions(
+        self,
+        *,
+        status: str | None = None,
+        project_id: str | None = None,
+        machine_id: str | None = None,
+        include_archived: bool = False,
+    ) -> Sequence[Record]:
+        """``GET /sessions``: ``sessions.select`` in ``sessions.newest_first`` order (lazily:
+        slicing reads only the slice)."""
+        index = self.store.index("sessions", "state-tracking.sessions.listing", _session_listing)
+        if not index.complete:
+            found = session_rules.select(
+                self.sessions(),
+                status=status,
+                project_id=project_id,
+                machine_id=machine_id,
+                include_archived=include_archived,
+            )
+            return session_rules.newest_first(found)
+        filters: dict[str, Iterable[str]] = {}
+        if status is not None:
+            # Archived sessions are left out of normal queries, even of status=archived.
+            filters["status"] = [status] if include_archived or status != "archived" else []
+        elif not include_archived:
+            filters["status"] = [v for v in index.values("status") if v != "archived"]
+        if project_id is not None:
+            filters["project_id"] = [project_id]
+        if machine_id is not None:
+            filters["machine_id"] = [machine_id]
+        return index.select(filters)
+
+    def list_tasks(
+        self,
+        *,
+        session_id: str | None = None,
+        status: str | None = None,
+        project_id: str | None = None,
+    ) -> Sequence[Record]:
+        """``GET /tasks``: ``tasks.select`` in ``tasks.queue_order`` (lazily, like sessions)."""
+        index = self.store.index("tasks", "state-tracking.tasks.listing", _task_listing)
+        if not index.complete:
+            found = task_rules.select(
+                self.tasks(), session_id=session_id, status=status, project_id=project_id
+            )
+            return task_rules.queue_order(found)
+        given = {"session_id": session_id, "status": status, "project_id": project_id}
+        return index.select({name: [value] for name, value in given.items() if value is not None})
 
     def session(self, session_id: str) -> Record:
         found = self.store.get("sessions", session_id)
@@ -397,3 +485,85 @@ class Tracker:
             minted = mint_uuid(self.seed, kind, number)
             if self.store.get(collection, minted) is None:
                 return minted, counters
+
+
+# --- indexes -----------------------------------------------------------------------------
+
+_ID_KEYS = {"sessions": "session_id", "machines": "machine_id"}
+
+
+def _silent_sessions() -> OrderedIndex:
+    """Active sessions, longest silent first: the stall rule changes a prefix of them."""
+    return OrderedIndex(
+        _heartbeat_order,
+        where=lambda session: session["status"] == "active",
+        key_field="session_id",
+    )
+
+
+def _silent_machines() -> OrderedIndex:
+    """Online machines, longest silent first: the offline rule changes a prefix of them."""
+    return OrderedIndex(
+        _heartbeat_order,
+        where=lambda machine: machine["status"] == "online",
+        key_field="machine_id",
+    )
+
+
+_HEARTBEATS = {"sessions": _silent_sessions, "machines": _silent_machines}
+
+
+def _heartbeat_order(record: Record) -> tuple[datetime]:
+    return (parse_timestamp(record["last_heartbeat"]),)
+
+
+def _session_listing() -> OrderedIndex:
+    """``sessions.newest_first`` (ties in reverse store order) with a bucket per filter value.
+    Fields are read as ``sessions.select`` reads them, so a record it would fail on is one the
+    index cannot place, and the scan answers (and fails) instead."""
+    return OrderedIndex(
+        _session_order,
+        fields={
+            "status": itemgetter("status"),
+            "project_id": itemgetter("project_id"),
+            "machine_id": itemgetter("machine_id"),
+        },
+        composites=[
+            ("status", "project_id"),
+            ("status", "machine_id"),
+            ("project_id", "machine_id"),
+            ("status", "project_id", "machine_id"),
+        ],
+        descending=True,
+        stable=False,
+    )
+
+
+def _session_order(session: Record) -> tuple[datetime, str]:
+    if not isinstance(session["session_id"], str):
+        raise TypeError("session_id is not a string")
+    return parse_timestamp(session["started_at"]), session["session_id"]
+
+
+def _task_listing() -> OrderedIndex:
+    """``tasks.queue_order`` (ties in store order) with a bucket per filter value."""
+    return OrderedIndex(
+        _task_order,
+        fields={
+            "session_id": itemgetter("session_id"),
+            "status": itemgetter("status"),
+            "project_id": itemgetter("project_id"),
+        },
+        composites=[
+            ("session_id", "status"),
+            ("status", "project_id"),
+            ("session_id", "project_id"),
+            ("session_id", "status", "project_id"),
+        ],
+    )
+
+
+def _task_order(task: Record) -> tuple[int, datetime | str]:
+    """``tasks.queue_order``'s key: by ``created_at`` (else ``started_at``), undated first."""
+    moment = task.get("created_at") or task.get("started_at")
+    return (1, parse_timestamp(moment)) if moment else (0, "")
