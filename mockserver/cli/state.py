@@ -78,14 +78,23 @@ def import_state(file: str, state_json: str, api: str) -> None:
 @state.command("reset")
 @_FILE
 @click.option("--api", metavar="API", help="Only this API (default: every API in FILE).")
-def reset_state(file: str, api: str | None) -> None:
-    """Put the state in FILE back to the dataset it was seeded with."""
+@click.option("--seed", type=int, help="Seed with this seed from now on.")
+@click.option(
+    "--dataset",
+    metavar="NAME|FILE",
+    help=f"Seed with this dataset from now on ({', '.join(DATASETS)} or a file).",
+)
+def reset_state(file: str, api: str | None, seed: int | None, dataset: str | None) -> None:
+    """Put the state in FILE back to the dataset it was seeded with (or another one)."""
     with _opened(file) as state_file:
         now = _now(state_file)
         entries = state_file.apis()
         for name in _chosen(state_file, api):
-            entry = entries[name]
-            state_file.replace(name, _dataset(name, entry.dataset, entry.seed, now))
+            entry = ApiEntry(
+                entries[name].seed if seed is None else seed,
+                entries[name].dataset if dataset is None else _dataset_ref(dataset),
+            )
+            state_file.replace(name, _dataset(name, entry.dataset, entry.seed, now), entry)
             click.echo(f"{name}: reset to dataset {entry.dataset}, seed {entry.seed}")
 
 
@@ -121,22 +130,27 @@ class ServedState:
         """``api``'s store and what it was seeded with: from the file when it has ``api``
         (the options are then only reported when they differ), else seeded and saved."""
         entry = self.file.apis().get(api)
-        # A dataset file is saved by absolute path, so `mockgate state reset` finds it anywhere.
-        dataset = dataset if dataset in DATASETS else str(Path(dataset).resolve())
         if entry is None:
-            entry = ApiEntry(seed, dataset)
+            entry = ApiEntry(seed, _dataset_ref(dataset))
             click.echo(f"state: {api} seeded from dataset {dataset} (seed {seed}) and saved")
-        else:
-            ignored = (
-                ""
-                if (seed, dataset) == (entry.seed, entry.dataset)
-                else ("; --seed/--dataset ignored (`mockgate state reset` or a new file to change)")
-            )
-            click.echo(
-                f"state: {api} restored from {self.file.path}, not from the dataset "
-                f"(seeded with {entry.dataset}, seed {entry.seed}){ignored}"
-            )
-        seeded = _dataset(api, entry.dataset, entry.seed, self.clock.now())
+            seeded = _dataset(api, entry.dataset, entry.seed, self.clock.now())
+            return self.file.store(api, seeded, entry), entry
+        ignored = (
+            ""
+            if (seed, _dataset_ref(dataset)) == (entry.seed, entry.dataset)
+            else "; --seed/--dataset ignored (`mockgate state reset --seed/--dataset` changes them)"
+        )
+        click.echo(
+            f"state: {api} restored from {self.file.path}, not from the dataset "
+            f"(seeded with {entry.dataset}, seed {entry.seed}){ignored}"
+        )
+        try:
+            seeded = _dataset(api, entry.dataset, entry.seed, self.clock.now())
+        except click.ClickException as exc:
+            # The state is in the file: serve it, with what it holds now as what a reset restores.
+            problem = " ".join(line.strip() for line in exc.message.splitlines())
+            click.echo(f"state: {api}: a reset returns to the state restored now ({problem})")
+            seeded = self.file.records(api)
         return self.file.store(api, seeded, entry), entry
 
     def close(self) -> None:
@@ -177,6 +191,12 @@ def _now(state_file: StateFile) -> datetime:
     """The virtual now of the file's clock, as a server started now would have it."""
     saved = state_file.saved_clock()
     return saved.resumed() if saved is not None else datetime.now(UTC)
+
+
+def _dataset_ref(dataset: str) -> str:
+    """How a dataset is saved: a file by absolute path, so `mockgate state reset` finds it from
+    any directory."""
+    return dataset if dataset in DATASETS else str(Path(dataset).resolve())
 
 
 def _dataset(api: str, dataset: str, seed: int, now: datetime) -> Snapshot:

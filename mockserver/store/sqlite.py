@@ -200,9 +200,14 @@ class StateFile:
                     store.write_all(db)
         return store
 
-    def replace(self, api: str, snapshot: Snapshot) -> None:
-        """Replace ``api``'s state with ``snapshot`` in one transaction (offline import, reset)."""
+    def replace(self, api: str, snapshot: Snapshot, entry: ApiEntry | None = None) -> None:
+        """Replace ``api``'s state with ``snapshot`` (offline import, reset), and what it is
+        seeded with when ``entry`` is given, in one transaction."""
         with self.transaction() as db:
+            if entry is not None:
+                db.execute(
+                    "INSERT OR REPLACE INTO apis VALUES (?, ?, ?)", (api, entry.seed, entry.dataset)
+                )
             SqliteStore(self, api, snapshot, None).write_all(db)
 
     def clock_changed(self) -> bool:

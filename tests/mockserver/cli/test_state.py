@@ -100,6 +100,39 @@ def test_reset_goes_back_to_a_dataset_file_it_was_seeded_from(path, tmp_path, mo
 ROUND_TRIPS = {api: "docs" if api == "agentlens" else "demo" for api in bundled_apis()}
 
 
+def test_reset_can_switch_the_dataset_for_good(path):
+    served(path, "state-tracking")
+    code, out = run("reset", str(path), "--dataset", "empty", "--seed", "5")
+    assert code == 0, out
+    assert "state-tracking: reset to dataset empty, seed 5" in out
+    empty = in_file(path, "state-tracking")
+    assert run("reset", str(path))[1] == "state-tracking: reset to dataset empty, seed 5\n"
+    assert in_file(path, "state-tracking") == empty
+    assert not any(empty.get(name) for name in ("machines", "sessions", "tasks"))
+
+
+def test_a_server_still_starts_when_the_dataset_file_is_gone(path, tmp_path, capsys):
+    dataset = tmp_path / "mine.json"
+    dataset.write_text(json.dumps({"machines": {}, "sessions": {}}))
+    served(path, "state-tracking", dataset=str(dataset))
+    dataset.unlink()
+    state = ServedState.open(str(path), Clock(START, frozen=True))
+    try:
+        store, _ = state.store("state-tracking", 1, "demo")
+        store.put("machines", "m", {"machine_id": "m"})
+        store.reset()
+        assert store.snapshot() == {"machines": {}, "sessions": {}}
+    finally:
+        state.close()
+    out = capsys.readouterr().out
+    assert "a reset returns to the state restored now" in out
+    assert "--seed/--dataset ignored" in out
+    code, out = run("reset", str(path))
+    assert code != 0
+    assert f"dataset {dataset}" in out
+    assert "not a file" in out
+
+
 @pytest.mark.parametrize(("api", "dataset"), ROUND_TRIPS.items(), ids=list(ROUND_TRIPS))
 def test_an_export_imports_back_unchanged(path, tmp_path, api, dataset):
     seeded = served(path, api, dataset=dataset)
