@@ -142,7 +142,13 @@ def main(argv: list[str] | None = None) -> int:
             "commit": _commit(),
             "notes": notes + failed,
             "tables": [
-                {"title": t.title, "columns": t.columns, "rows": t.rows, "records": t.records}
+                {
+                    "title": t.title,
+                    "columns": t.columns,
+                    "rows": t.rows,
+                    "notes": t.notes,
+                    "records": t.records,
+                }
                 for t in tables
             ],
             "runs": [run.to_json() for run in runs],
