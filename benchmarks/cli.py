@@ -102,13 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     seconds, warmup = (2.0, 1.0) if args.quick else (args.duration, args.warmup)
     chosen = tuple(args.section or SECTIONS)
     notes: list[str] = []
+
+    def note(text: str) -> None:
+        notes.append(text)
+        console.print(f"[yellow]{text}[/]")
+
     prism = None
     if not args.no_prism and "reads" in chosen:
         try:
             prism = ensure_prism(args.prism_dir)
         except PrismUnavailableError as exc:
-            notes.append(f"Prism skipped: {exc}")
-            console.print(f"[yellow]Prism skipped:[/] {exc}")
+            note(f"Prism skipped: {exc}")
 
     with tempfile.TemporaryDirectory(prefix="mockgate-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
@@ -122,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             workdir=workdir,
             prism=prism,
             say=lambda text: console.print(f"[dim]… {text}[/]"),
+            note=note,
         )
         header = _header(settings)
         console.print(header)
@@ -133,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print(table.markdown(), markup=False, soft_wrap=True)
         else:
             table.print_rich(console)
-    for note in notes:
-        console.print(note)
+    for text in notes + failed:
+        console.print(text)
     if args.json:
         results = {
             "header": header,

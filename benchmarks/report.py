@@ -89,7 +89,7 @@ class Table:
     def print_rich(self, console: Console) -> None:
         table = RichTable(title=self.title, title_justify="left")
         for index, column in enumerate(self.columns):
-            table.add_column(column, justify="left" if index < 2 else "right")
+            table.add_column(column, justify="right" if self._numeric(index) else "left")
         for row in self.rows:
             table.add_row(*row)
         console.print(table)
@@ -97,12 +97,18 @@ class Table:
             console.print(f"  {note}", highlight=False)
         console.print()
 
+    def _numeric(self, index: int) -> bool:
+        """Figures are right-aligned; names, targets and verdicts are not."""
+        return index >= 2 and self.columns[index] not in ("target", "result")
+
     def markdown(self) -> str:
         lines = [
             f"**{self.title}**",
             "",
             "| " + " | ".join(self.columns) + " |",
-            "|" + "|".join("---" if i < 2 else "---:" for i in range(len(self.columns))) + "|",
+            "|"
+            + "|".join("---:" if self._numeric(i) else "---" for i in range(len(self.columns)))
+            + "|",
         ]
         lines += ["| " + " | ".join(row) + " |" for row in self.rows]
         lines += ["", *(f"- {note}" for note in self.notes)] if self.notes else []

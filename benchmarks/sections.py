@@ -55,7 +55,8 @@ class Settings:
     threads: int
     workdir: Path
     prism: Path | None  # Prism's executable, or None to leave Prism out
-    say: Callable[[str], None]
+    say: Callable[[str], None]  # progress
+    note: Callable[[str], None]  # something the reader of the results must know
 
 
 @dataclass(frozen=True)
@@ -251,11 +252,11 @@ def _start_prism(
     listing = captures[0][0]
     try:
         server.wait_ready({api: lambda: listing.request(base)})
+        for scenario, answer in captures:
+            _check_same_payload(base, scenario, answer)
     except RuntimeError as exc:
-        settings.say(f"Prism left out for {api}: {exc}")
+        settings.note(f"Prism left out for {api}: {exc}")
         return None
-    for scenario, answer in captures:
-        _check_same_payload(base, scenario, answer)
     return Target(PRISM, server, base)
 
 
