@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,11 +141,12 @@ def invalid_records(api: MockApi, resolved: dict[str, Any], state: Snapshot) -> 
     return found
 
 
-def spec_files(path: Path) -> set[Path]:
-    """``path`` and the files it references through ``$ref``, transitively (resolved paths).
-    A file that cannot be read or parsed contributes itself only."""
-    found: set[Path] = set()
-    todo = [path.resolve()]
+def spec_files(spec: ApiSpec) -> set[Path]:
+    """The spec's file and the files it references through ``$ref``, transitively (resolved
+    paths). A file that cannot be read or parsed contributes itself only."""
+    root = spec.path.resolve()
+    found = {root}
+    todo = [(root.parent / ref).resolve() for ref in _file_refs(spec.document)]
     while todo:
         file = todo.pop()
         if file in found:
@@ -191,6 +193,7 @@ class _Served:
 class _Built:
     app: Any
     new_seed: Snapshot | None
+    spec_files: set[Path] | None  # when the spec changed: it and the files it $refs now
 
 
 class Reloader:
@@ -215,7 +218,7 @@ class Reloader:
                 # every record counts as made while serving, so the next edit keeps them all.
                 log.warning("mockgate: %s: %s", ctx.name, exc)
                 seed = {}
-        files = spec_files(ctx.spec.path)
+        files = spec_files(ctx.spec)
         served = _Served(ctx.name, build, SwappableApp(app), files, dataset_file, seed)
         self._served.append(served)
         return served.app
@@ -255,6 +258,7 @@ class Reloader:
                 log.exception("mockgate: %s not reloaded", served.api)
 
     async def _reload(self, served: _Served, spec_changed: bool, dataset_changed: bool) -> None:
+        began = time.monotonic()
         old = context_of(served.app.app)
         # Building takes up to a second: off the loop, while the old app keeps serving.
         dataset_file = served.dataset_file if dataset_changed else None
@@ -281,11 +285,12 @@ class Reloader:
         served.app.app = built.app
         if built.new_seed is not None:
             served.seed = built.new_seed
-        if spec_changed:
-            served.files = spec_files(new.spec.path)
+        if built.spec_files is not None:
+            served.files = built.spec_files
         changes = [new.spec.path] if spec_changed else []
         changes += [dataset_file] if dataset_file is not None else []
-        log.info("mockgate: reloaded %s", _summary(served.api, changes, merge, state, dropped))
+        summary = _summary(served.api, changes, merge, state, dropped)
+        log.info("mockgate: reloaded %s (%.1f s)", summary, time.monotonic() - began)
 
 
 def _one_of(files: set[Path]) -> Callable[[Change, str], bool]:
@@ -318,7 +323,7 @@ def _build(
     except Exception as exc:
         use_spec(previous)
         raise ReloadError(f"the mock could not be built: {exc}") from exc
-    return _Built(app, new_seed)
+    return _Built(app, new_seed, spec_files(spec) if spec_changed else None)
 
 
 def _check_spec(spec: ApiSpec, api: MockApi) -> None:

@@ -177,7 +177,7 @@ def test_spec_files_follow_references_to_other_files(tmp_path):
     (tmp_path / "common.yaml").write_text("Id: {type: string}\n")
     main = tmp_path / "api.yaml"
     main.write_text("a: {$ref: 'schemas/session.yaml'}\nb: {$ref: '#/a'}\n")
-    assert spec_files(main) == {
+    assert spec_files(ApiSpec("agentlens", main)) == {
         main,
         tmp_path / "schemas" / "session.yaml",
         tmp_path / "common.yaml",
