@@ -142,13 +142,10 @@ async def find_stale_sessions(ctx: MockContext, threshold: int = 300) -> Reply:
 async def find_active_sessions(
     ctx: MockContext, project_id: str | None = None, machine_id: str | None = None
 ) -> Reply:
-    found = session_rules.select(
-        _tracker(ctx).sessions(),
-        status="active",
-        project_id=_given(project_id),
-        machine_id=_given(machine_id),
+    found = _tracker(ctx).list_sessions(
+        status="active", project_id=_given(project_id), machine_id=_given(machine_id)
     )
-    return [session_rules.active_summary(s) for s in session_rules.newest_first(found)], 200
+    return [session_rules.active_summary(s) for s in found], 200
 
 
 @_answers

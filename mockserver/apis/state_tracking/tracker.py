@@ -144,7 +144,7 @@ class Tracker:
     ) -> Sequence[Record]:
         """``GET /sessions``: ``sessions.select`` in ``sessions.newest_first`` order (lazily:
         slicing reads only the slice)."""
-        index = self.store.index("sessions", "state-tracking.sessions.listing", _session_listing)
+        index = self._session_listing()
         if not index.complete:
             found = session_rules.select(
                 self.sessions(),
@@ -203,9 +203,12 @@ class Tracker:
 
     def known_project(self, project_id: str) -> bool:
         """A project of the ``projects`` catalogue, or one that already has sessions."""
-        return self.store.get("projects", project_id) is not None or any(
-            s["project_id"] == project_id for s in self.sessions()
-        )
+        if self.store.get("projects", project_id) is not None:
+            return True
+        index = self._session_listing()
+        if index.complete:
+            return bool(index.select({"project_id": [project_id]}))
+        return any(s["project_id"] == project_id for s in self.sessions())
 
     def session_tasks(self, session_id: str) -> list[Record]:
         return task_rules.select(self.tasks(), session_id=session_id)
@@ -418,6 +421,9 @@ class Tracker:
         return taken
 
     # --- writing -------------------------------------------------------------------------
+
+    def _session_listing(self) -> OrderedIndex:
+        return self.store.index("sessions", "state-tracking.sessions.listing", _session_listing)
 
     def _put_session(self, session: Record) -> None:
         self.store.put("sessions", session["session_id"], session)

@@ -173,6 +173,9 @@ def test_indexed_lists_are_the_scanned_lists(state, writes, sessions_query, task
     assert listed[start : start + size] == sessions[start : start + size]
     tasks = task_rules.queue_order(task_rules.select(tracker.tasks(), **tasks_query))
     assert list(tracker.list_tasks(**tasks_query)) == tasks
+    for project in ("123", "456"):
+        has_sessions = any(s["project_id"] == project for s in tracker.sessions())
+        assert tracker.known_project(project) == has_sessions
 
 
 def _fresh(session_id: str) -> Record:
