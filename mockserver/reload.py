@@ -229,6 +229,8 @@ class Reloader:
 
     async def run(self) -> None:
         """Reload on every change until cancelled (the servers stopping cancels it)."""
+        # Its "N changes detected" says less than the line each reload logs.
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)
         try:
             while True:
                 files = self.watched_files()

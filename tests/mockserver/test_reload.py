@@ -14,6 +14,7 @@ import json
 import logging
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,7 +31,6 @@ from mockserver.app import context_of, create_app
 from mockserver.catalog import ApiSpec, bundled_apis, get_api, use_spec
 from mockserver.cli import cli
 from mockserver.reload import Reloader, merge_dataset, spec_files
-from tests.mockserver.cli.test_serve import free_port
 
 AUTH = {"Authorization": "Bearer als_mockgate_dev_key"}
 
@@ -50,6 +50,12 @@ NEW_OPERATION = """paths:
               example:
                 reloaded: true
 """
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
