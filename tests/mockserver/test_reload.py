@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -297,8 +298,9 @@ def test_merge_dataset_counts_where_records_came_from():
 def test_serve_reload_follows_edits_on_disk(tmp_path):
     spec = tmp_path / "agentlens.yaml"
     shutil.copy(get_api("agentlens").path, spec)
+    good = spec.read_text()
+    edited = good.replace("paths:\n", NEW_OPERATION, 1)
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     args = ["serve", "agentlens", "--port", f"agentlens={port}", "--spec", f"agentlens={spec}"]
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", *args, "--dataset", "docs", "--reload"],
@@ -306,39 +308,49 @@ def test_serve_reload_follows_edits_on_disk(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    log: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: log.extend(process.stderr or ()), daemon=True)
+    reader.start()
+
+    def logged(text: str) -> bool:
+        return any(text in line for line in list(log))
+
     try:
-        with httpx.Client(base_url=base, timeout=5) as client:
-
-            def up() -> bool:
-                try:
-                    return client.get("/__mockgate/clock").status_code == 200
-                except httpx.TransportError:
-                    return process.poll() is not None  # exited: fail below, not by timeout
-
-            wait_until(up, "the server to listen")
-            assert process.poll() is None
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            wait_until(lambda: logged("reloading on changes to") or process.poll(), "the watcher")
+            assert process.poll() is None, "".join(log)
             ingest(client, "sess_client")
-            good = spec.read_text()
 
-            def edited_spec_served() -> bool:
-                # Written again on every try: the watcher may start after the first write.
-                spec.write_text(good.replace("paths:\n", NEW_OPERATION, 1))
-                return client.get("/api/reloaded").status_code == 200
+            saved_at = [0.0]
 
-            wait_until(edited_spec_served, "the edited spec to be served")
+            def saved_and_reloaded() -> bool:
+                if logged("reloaded agentlens after changes to"):
+                    return True
+                # Saved again now and then: the watcher logs its start just before it watches.
+                if time.monotonic() - saved_at[0] > 2:
+                    spec.write_text(edited)
+                    saved_at[0] = time.monotonic()
+                return False
+
+            wait_until(saved_and_reloaded, "a reload")
             assert client.get("/api/reloaded").json() == {"reloaded": True}
             assert client.get("/api/sessions/sess_client", headers=AUTH).status_code == 200
 
-            spec.write_text("openapi: 3.0.3\npaths: [\n")  # broken mid-edit
-            spec.write_text(good)  # and fixed: the operation added above is gone again
+            spec.write_text("openapi: 3.0.3\npaths: [\n")  # saved mid-edit
+            wait_until(lambda: logged("agentlens not reloaded"), "the refusal")
+            assert logged(f"{spec.resolve()}:3:1: at (document): not valid YAML")
+            assert client.get("/api/reloaded").json() == {"reloaded": True}
+
+            spec.write_text(good)  # fixed: the operation added above is gone again
             wait_until(lambda: client.get("/api/reloaded").status_code == 404, "the fix")
             assert client.get("/api/sessions/sess_client", headers=AUTH).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 0, stderr
-    assert "reloading on changes to" in stderr
-    assert f"reloaded agentlens after changes to {spec.resolve()}" in stderr
+        process.wait(timeout=20)
+        reader.join(timeout=5)
+        process.stderr.close()
+    assert process.returncode == 0, "".join(log)
 
 
 # --- the options --------------------------------------------------------------------------------
