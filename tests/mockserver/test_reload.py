@@ -178,6 +178,22 @@ def test_a_spec_that_no_longer_defines_a_stored_schema_is_refused(spec_copy, cap
     assert client.get("/api/sessions", headers=AUTH).json()["total"] == 1
 
 
+def test_only_the_api_whose_spec_changed_is_rebuilt(spec_copy):
+    reloader = Reloader()
+    apps = {}
+    for api in ("agentlens", "fasting"):
+        build = functools.partial(create_app, api, dataset="docs")
+        apps[api] = reloader.add(build(), build)
+    before = {api: app.app for api, app in apps.items()}
+    assert spec_copy.resolve() in reloader.watched_files()
+
+    spec_copy.write_text(spec_copy.read_text().replace("paths:\n", NEW_OPERATION, 1))
+    reload(reloader, spec_copy)
+
+    assert apps["agentlens"].app is not before["agentlens"]
+    assert apps["fasting"].app is before["fasting"]
+
+
 def test_spec_files_follow_references_to_other_files(tmp_path):
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "session.yaml").write_text("$ref: '../common.yaml#/Id'\n")
