@@ -8,8 +8,10 @@ request is served entirely by the old app or entirely by the new one.
 What survives a reload:
 
 - **A spec edit** rebuilds the API on the same store and clock; its journal, faults, scenario
-  and start time carry over. Records of the API's own collections (``MockApi.record_schemas``)
-  that no longer validate against the new spec's schema are dropped, each logged with why.
+  and start time carry over (what the API's own middleware counts, e.g. rate-limit windows,
+  starts afresh). Records of the API's own collections (``MockApi.record_schemas``) that no
+  longer validate against the new spec's schema are dropped, each logged with why; internal
+  collections have no schema and are kept as they are.
 - **A spec that does not load** (YAML error, a ``speccheck`` problem, a schema the mock stores
   its records as gone, an app that fails to build) changes nothing: the old app keeps serving,
   the problems are logged where they are (``file:line:col``), and a later save that fixes the
@@ -19,7 +21,9 @@ What survives a reload:
   (changed, added, or gone with it); a record created or changed while serving (by clients, or
   by the API's own clock-driven behaviour) is kept and wins over the file's version; a record
   deleted while serving stays deleted. The result is then held to the spec as above, and
-  ``POST /__mockgate/reset`` returns to the new file. A file with problems changes nothing.
+  ``POST /__mockgate/reset`` returns to the new file (with an in-memory store, which is then a
+  new one: a write by a request still running on the old app at the swap goes to the old store).
+  A file with problems changes nothing.
 
 Each reload logs one line: what changed and how many records were kept and dropped.
 """
@@ -60,7 +64,8 @@ __all__ = [
 
 log = logging.getLogger("mockgate.reload")
 
-# ``create_app`` for one API with ``mockgate serve``'s options bound; called with ``store=``.
+# ``create_app`` for one API with ``mockgate serve``'s options bound: called as it is after a
+# dataset edit, with ``store=`` (the running one) after a spec edit.
 Build = Callable[..., Any]
 
 
