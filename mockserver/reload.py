@@ -20,10 +20,11 @@ What survives a reload:
   record by record (``merge_dataset``): a record nobody changed while serving follows the file
   (changed, added, or gone with it); a record created or changed while serving (by clients, or
   by the API's own clock-driven behaviour) is kept and wins over the file's version; a record
-  deleted while serving stays deleted. The result is then held to the spec as above, and
-  ``POST /__mockgate/reset`` returns to the new file (with an in-memory store, which is then a
-  new one: a write by a request still running on the old app at the swap goes to the old store).
-  A file with problems changes nothing.
+  deleted while serving stays deleted. The result is then held to the spec as above. With the
+  in-memory store, the new app gets a new store seeded with the new file, so
+  ``POST /__mockgate/reset`` returns to it (a write by a request still running on the old app at
+  the swap goes to the old store); a store passed in (``--state-file``) is kept, and its reset
+  returns to what it was seeded with. A file with problems changes nothing.
 
 Each reload logs one line: what changed and how many records were kept and dropped.
 """
