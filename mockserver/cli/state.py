@@ -89,12 +89,16 @@ def reset_state(file: str, api: str | None, seed: int | None, dataset: str | Non
     with _opened(file) as state_file:
         now = _now(state_file)
         entries = state_file.apis()
+        seeded = {}
         for name in _chosen(state_file, api):
             entry = ApiEntry(
                 entries[name].seed if seed is None else seed,
                 entries[name].dataset if dataset is None else _dataset_ref(dataset),
             )
-            state_file.replace(name, _dataset(name, entry.dataset, entry.seed, now), entry)
+            seeded[name] = entry, _dataset(name, entry.dataset, entry.seed, now)
+        # Only once every dataset loaded: a bad one leaves every API as it was.
+        for name, (entry, snapshot) in seeded.items():
+            state_file.replace(name, snapshot, entry)
             click.echo(f"{name}: reset to dataset {entry.dataset}, seed {entry.seed}")
 
 
