@@ -32,7 +32,6 @@ __all__ = [
     "ServerProcess",
     "baseline_command",
     "ensure_prism",
-    "find_in_output",
     "free_port",
     "mockgate_command",
     "prism_command",
@@ -183,12 +182,6 @@ class ServerProcess:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-
-
-def find_in_output(server: ServerProcess, pattern: str) -> str | None:
-    """The first group of ``pattern`` in what ``server`` printed so far."""
-    match = re.search(pattern, server.output())
-    return match.group(1) if match else None
 
 
 def _succeeds(client: httpx.Client, request: Request) -> bool:

@@ -19,6 +19,7 @@ from benchmarks.load import LoadResult, parse_wrk_output
 from benchmarks.prism_spec import Capture, prism_document
 from benchmarks.report import MOCKGATE, PRISM, STARLETTE, Run, reads_table, scale_table
 from benchmarks.scale import MAX_EVENTS, ingest_batches
+from benchmarks.scenarios import credentials
 from mockserver.catalog import bundled_apis
 from mockserver.cli.serve import FROZEN_START
 
@@ -154,3 +155,16 @@ def test_run_script_help():
     assert done.returncode == 0, done.stderr
     for option in ("--duration", "--quick", "--json", "--repeat", "--no-prism", "--section"):
         assert option in done.stdout
+
+
+BANNER = """mockgate: 1 mock(s), seed 1, dataset demo, clock frozen
+  fasting         http://127.0.0.1:3001   docs http://127.0.0.1:3001/docs/
+                  Bryan Dean <b@example.com>: Authorization: Bearer fst_bryan_bd0c  or cookie ...
+                  Steven Russo <s@example.net>: Authorization: Bearer fst_steven_91cb  or ...
+"""
+
+
+def test_fasting_credential_is_the_first_token_of_the_start_up_banner():
+    assert credentials("fasting", BANNER) == (("Authorization", "Bearer fst_bryan_bd0c"),)
+    assert credentials("fasting", "mockgate: starting") is None  # not printed yet
+    assert credentials("piorchestrator", "") == ()
