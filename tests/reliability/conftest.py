@@ -1,5 +1,5 @@
-"""The mocks under test: in-process apps, and the same apps served by uvicorn on free loopback
-ports, with the credentials each API needs."""
+"""The mocks under test: in-process apps, and the same mocks served by ``mockgate serve`` on
+free loopback ports, with the credentials each API needs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from contracts.mocks import MockFactory, MockHandle
 from mockserver.app import create_app
 from mockserver.clock import Clock
+from tests.reliability.inprocess import record_ids
+from tests.reliability.served import serve
 
 APIS = ("agentlens", "fasting", "piorchestrator", "state-tracking")
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
@@ -48,9 +49,13 @@ def credentials() -> dict[str, dict[str, str]]:
         async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
             return await fasting_token(client)
 
+    return _credentials(asyncio.run(token()))
+
+
+def _credentials(fasting: str) -> dict[str, dict[str, str]]:
     return {
         "agentlens": {"Authorization": "Bearer als_mockgate_dev_key"},
-        "fasting": {"Authorization": f"Bearer {asyncio.run(token())}"},
+        "fasting": {"Authorization": f"Bearer {fasting}"},
         "piorchestrator": {},
         "state-tracking": {"X-API-Key": "st_mockgate_dev_key"},
     }
@@ -67,14 +72,32 @@ def apps() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def live() -> Iterator[dict[str, MockHandle]]:
-    """Every mock served by uvicorn (as ``mockgate serve`` runs it) on a free loopback port."""
-    factory = MockFactory()
-    try:
-        yield {api: factory.start(api, live=True, **options_for(api)) for api in APIS}
-    finally:
-        factory.close()
+def ids(apps, credentials) -> dict[str, dict[str, str]]:
+    """Per API, ids of seeded records of the in-process ``apps``."""
+    return {api: record_ids(app, api, credentials[api]) for api, app in apps.items()}
 
 
-def port_of(handle: MockHandle) -> int:
-    return int(handle.base_url.rsplit(":", 1)[1])
+# ``mockgate serve`` options matching ``options_for``.
+SERVE_OPTIONS = (
+    *("--seed", str(SEED), "--clock", "frozen", "--start", START.isoformat()),
+    *("--rate-limit", "off", "--validate-responses", "--no-access-log", "--log-level", "warning"),
+)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Base URLs of the four mocks served by one ``mockgate serve`` process on loopback ports."""
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with serve(APIS, *SERVE_OPTIONS, log=log) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="module")
+def served_credentials(served) -> dict[str, dict[str, str]]:
+    """``credentials`` for the ``served`` mocks."""
+
+    async def token() -> str:
+        async with httpx.AsyncClient(base_url=served["fasting"]) as client:
+            return await fasting_token(client)
+
+    return _credentials(asyncio.run(token()))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.reliability.conftest import APIS, fasting_token
+from tests.reliability.conftest import fasting_token
 from tests.reliability.ledger import Ledger
-from tests.reliability.served import serve
 
 CLIENTS = 50
 ROUNDS = 4  # contested slots: one machine each, every client racing for its slot 1
@@ -45,17 +44,6 @@ ST = {"X-API-Key": "st_mockgate_dev_key"}
 AL = {"Authorization": "Bearer als_mockgate_dev_key"}
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The four mocks served by one ``mockgate serve`` process, checking their own responses
-    against the specs (a response that breaks one is a 500, caught here too)."""
-    log = tmp_path_factory.mktemp("load") / "serve.log"
-    options = ("--seed", "1", "--clock", "frozen", "--rate-limit", "off", "--validate-responses")
-    options += ("--no-access-log", "--log-level", "warning")
-    with serve(APIS, *options, log=log) as urls:
-        yield urls
-
-
 @dataclass
 class Run:
     """What the clients were told: acknowledged writes, by client."""
@@ -72,12 +60,12 @@ class Run:
 
 
 @asynccontextmanager
-async def clients(servers: dict[str, str], token: str) -> AsyncIterator[dict[str, Any]]:
+async def clients(served: dict[str, str], token: str) -> AsyncIterator[dict[str, Any]]:
     """One httpx client per API (its own connections), with that API's credentials."""
     auth = {"agentlens": AL, "state-tracking": ST, "fasting": {"Authorization": f"Bearer {token}"}}
     async with AsyncExitStack() as stack:
         made = {}
-        for api, url in servers.items():
+        for api, url in served.items():
             client = httpx.AsyncClient(
                 base_url=url, headers=auth.get(api, {}), timeout=30, limits=LIMITS
             )
@@ -85,10 +73,10 @@ async def clients(servers: dict[str, str], token: str) -> AsyncIterator[dict[str
         yield made
 
 
-async def setup(servers: dict[str, str], ledger: Ledger, run: Run) -> str:
-    async with httpx.AsyncClient(base_url=servers["fasting"]) as fasting:
+async def setup(served: dict[str, str], ledger: Ledger, run: Run) -> str:
+    async with httpx.AsyncClient(base_url=served["fasting"]) as fasting:
         token = await fasting_token(fasting)
-    async with clients(servers, token) as c:
+    async with clients(served, token) as c:
         st = c["state-tracking"]
         state = (await st.get("/__mockgate/state")).json()
         run.seeded_sessions = frozenset(state["sessions"])
@@ -203,20 +191,20 @@ async def _reads(c: dict[str, httpx.AsyncClient], ledger: Ledger, own: str | Non
     await ledger.send(c["piorchestrator"], "read", "GET", "/api/v1/sessions", params={"limit": 5})
 
 
-async def storm(servers: dict[str, str]) -> tuple[Ledger, Run]:
+async def storm(served: dict[str, str]) -> tuple[Ledger, Run]:
     ledger, run = Ledger(), Run()
-    token = await setup(servers, ledger, run)
+    token = await setup(served, ledger, run)
     barrier = asyncio.Barrier(CLIENTS)
     async with AsyncExitStack() as stack:
-        sets = [await stack.enter_async_context(clients(servers, token)) for _ in range(CLIENTS)]
+        sets = [await stack.enter_async_context(clients(served, token)) for _ in range(CLIENTS)]
         scripts = [client_script(n, c, ledger, run, barrier) for n, c in enumerate(sets)]
         await asyncio.wait_for(asyncio.gather(*scripts), timeout=TIMEOUT)
     return ledger, run
 
 
 @pytest.fixture(scope="module")
-def outcome(servers) -> tuple[Ledger, Run]:
-    return asyncio.run(storm(servers))
+def outcome(served) -> tuple[Ledger, Run]:
+    return asyncio.run(storm(served))
 
 
 def test_no_server_error_and_no_broken_exchange(outcome):
@@ -248,12 +236,12 @@ def test_every_uncontested_write_is_acknowledged(outcome):
     assert seen == expected, ledger.summary()
 
 
-def test_exactly_one_client_wins_each_contested_slot(servers, outcome):
+def test_exactly_one_client_wins_each_contested_slot(served, outcome):
     ledger, run = outcome
     assert ledger.count("assign", 200) + ledger.count("assign", 409) == CLIENTS * ROUNDS, (
         ledger.summary()
     )
-    state = _state(servers["state-tracking"])
+    state = _state(served["state-tracking"])
     for r in range(ROUNDS):
         winners = run.winners.get(r, [])
         assert len(winners) == 1, f"round {r}: {len(winners)} requests got the slot: {winners}"
@@ -267,9 +255,9 @@ def test_exactly_one_client_wins_each_contested_slot(servers, outcome):
             assert placed == expected, f"round {r}: session {sid} is at {placed}, not {expected}"
 
 
-def test_every_acknowledged_write_is_visible_afterwards(servers, outcome):
+def test_every_acknowledged_write_is_visible_afterwards(served, outcome):
     _, run = outcome
-    state = _state(servers["state-tracking"])
+    state = _state(served["state-tracking"])
     sessions, tasks = state["sessions"], state["tasks"]
     created = {run.shared_session, *run.sessions.values()}
     created |= {sid for by_client in run.contenders.values() for sid in by_client.values()}
@@ -288,9 +276,9 @@ def test_every_acknowledged_write_is_visible_afterwards(servers, outcome):
     assert shared in run.shared_metadata, f"the shared session holds {shared}, never written"
 
 
-def test_concurrent_ingest_keeps_one_valid_chain_with_every_event(servers, outcome):
+def test_concurrent_ingest_keeps_one_valid_chain_with_every_event(served, outcome):
     _, run = outcome
-    with httpx.Client(base_url=servers["agentlens"], headers=AL) as client:
+    with httpx.Client(base_url=served["agentlens"], headers=AL) as client:
         timeline = client.get(f"/api/sessions/{AGENTLENS_SESSION}/timeline").json()
         session = client.get(f"/api/sessions/{AGENTLENS_SESSION}").json()
     events = timeline["events"]

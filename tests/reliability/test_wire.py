@@ -1,5 +1,5 @@
-"""Malformed HTTP on a real socket, against the mocks as ``mockgate serve`` runs them (uvicorn on
-a loopback port): what no client library sends. Bodies over ``MAX_BODY_BYTES`` are refused
+"""Malformed HTTP on a real socket, against the mocks served by ``mockgate serve`` (uvicorn on
+loopback ports): what no client library sends. Bodies over ``MAX_BODY_BYTES`` are refused
 (413) from their Content-Length before being read, or as soon as a body without length exceeds
 it; oversized heads, header folding, control bytes and unknown method tokens are refused. Every
 answer is a 4xx in the API's own error shape, within ``wire.TIMEOUT``.
@@ -13,7 +13,7 @@ import pytest
 
 from mockserver.middleware import MAX_BODY_BYTES
 from tests.reliability import wire
-from tests.reliability.conftest import APIS, port_of
+from tests.reliability.conftest import APIS
 from tests.reliability.replies import Reply, assert_no_file, assert_refused, error_problems
 
 Target = bytes | Callable[[bytes], bytes] | None
@@ -36,22 +36,22 @@ def head(credentials: dict[str, str], target: bytes, *lines: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_the_plain_read_is_served(live, credentials, api):
+def test_the_plain_read_is_served(served, served_credentials, api):
     """The baseline the hostile variants below start from."""
-    reply = wire.request(port_of(live[api]), head(credentials[api], READS[api]))
+    reply = wire.request(_port(served, api), head(served_credentials[api], READS[api]))
     assert reply.status == 200, reply.describe()
 
 
 @pytest.mark.parametrize("api", APIS)
 def test_a_declared_length_over_the_limit_is_refused_before_the_body_is_sent(
-    live, credentials, api
+    served, served_credentials, api
 ):
     """Only the head is sent: a server that waits for (and would buffer) the body never answers."""
     length = MAX_BODY_BYTES + 1
     lines = (b"Content-Type: application/json", b"Content-Length: %d" % length)
-    request = head(credentials[api], WRITES[api], *lines)
+    request = head(served_credentials[api], WRITES[api], *lines)
     try:
-        reply = wire.request(port_of(live[api]), request)
+        reply = wire.request(_port(served, api), request)
     except wire.NoAnswer as exc:
         pytest.fail(
             f"{api}: Content-Length {length} (> MAX_BODY_BYTES) and no body yet: {exc}; the "
@@ -68,11 +68,11 @@ def _chunks() -> Iterator[bytes]:
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_a_body_without_length_is_cut_off_once_over_the_limit(live, credentials, api):
+def test_a_body_without_length_is_cut_off_once_over_the_limit(served, served_credentials, api):
     lines = (b"Content-Type: application/json", b"Transfer-Encoding: chunked")
-    request = head(credentials[api], WRITES[api], *lines)
+    request = head(served_credentials[api], WRITES[api], *lines)
     try:
-        reply, sent = wire.stream(port_of(live[api]), request, _chunks())
+        reply, sent = wire.stream(_port(served, api), request, _chunks())
     except wire.NoAnswer as exc:
         pytest.fail(f"{api}: a chunked body growing past MAX_BODY_BYTES got no answer: {exc}")
     # The body never ended, so any answer came without reading all of it.
@@ -103,22 +103,22 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("lines", "target"), HOSTILE)
 @pytest.mark.parametrize("api", APIS)
-def test_a_hostile_request_head_is_a_4xx(live, credentials, api, lines, target):
-    reply = _send(live, credentials, api, lines, target)
+def test_a_hostile_request_head_is_a_4xx(served, served_credentials, api, lines, target):
+    reply = _send(served, served_credentials, api, lines, target)
     assert 400 <= reply.status < 500, f"{api}: {_what(api, lines, target)}: got {reply.describe()}"
     names = [name.lower() for name, _ in reply.headers]
     assert b"set-cookie" not in names, f"{api}: an injected header came back: {reply.headers}"
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_every_hostile_request_head_is_refused_in_the_apis_shape(live, credentials, api):
+def test_every_hostile_request_head_is_refused_in_the_apis_shape(served, served_credentials, api):
     """What the HTTP parser refuses, too, reaches the client in the API's error shape (a
     frontend's error handling reads that shape whatever went wrong). One test per API, listing
     every case that is not: they share one cause (who renders the parser's refusals)."""
     wrong = []
     for case in HOSTILE:
         lines, target = case.values
-        reply = _send(live, credentials, api, lines, target)
+        reply = _send(served, served_credentials, api, lines, target)
         if not (400 <= reply.status < 500) or error_problems(api, reply):
             wrong.append(f"{case.id}: {_what(api, lines, target)} -> {reply.describe()}")
     assert not wrong, f"{api}: {len(wrong)} refusal(s) not in the API's error shape:\n" + (
@@ -136,19 +136,23 @@ def test_every_hostile_request_head_is_refused_in_the_apis_shape(live, credentia
     ],
 )
 @pytest.mark.parametrize("api", APIS)
-def test_traversal_on_the_wire_is_a_404(live, credentials, api, target):
-    reply = _send(live, credentials, api, (), target)
+def test_traversal_on_the_wire_is_a_404(served, served_credentials, api, target):
+    reply = _send(served, served_credentials, api, (), target)
     assert_refused(api, reply, target.decode(), status=404)
     assert_no_file(reply)
 
 
-def _send(live, credentials, api: str, lines: tuple[bytes, ...], target: Target) -> Reply:
+def _send(served, served_credentials, api: str, lines: tuple[bytes, ...], target: Target) -> Reply:
     """``lines`` added to the API's plain read, whose target ``target`` may rewrite."""
-    request = head(credentials[api], _target(api, target), *lines)
+    request = head(served_credentials[api], _target(api, target), *lines)
     try:
-        return wire.request(port_of(live[api]), request)
+        return wire.request(_port(served, api), request)
     except wire.NoAnswer as exc:
         pytest.fail(f"{api}: {_what(api, lines, target)}: {exc}")
+
+
+def _port(served: dict[str, str], api: str) -> int:
+    return int(served[api].rsplit(":", 1)[1])
 
 
 def _target(api: str, target: Target) -> bytes:
