@@ -1,54 +1,42 @@
-"""``create_app``: one Connexion 3 ``AsyncApp`` per mocked API, wired to its context.
+"""``create_app``: one mock per API, as an ASGI app wired to its context.
 
-The app serves the bundled spec with strict request validation; handlers come from
-``mockserver/apis/<api>/handlers.py`` by the snake_case of their operationId (bound to the
-``MockContext``), and an operation without a handler answers with the spec's example. Errors of
-every kind reach the client in the API's own shape. ``/__mockgate`` carries the admin API.
+Requests to the API's operations go through mockgate's own pipeline: ``MockMiddleware``
+(request id, journal, faults, ``Prefer``, self-validation), the API's middleware (rate limits),
+then a ``Dispatcher`` (security, parameters and body checked by rules compiled from the spec at
+start-up, the handler — the snake_case of the operationId in ``mockserver/apis/<api>/handlers.py``
+— or the spec's example). ``/__mockgate`` carries the admin API through the same pipeline.
+Connexion serves Swagger UI and the JSON specs, built on first use. Errors of every kind reach
+the client in the API's own shape.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
-import inspect
-import logging
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.context import scope as connexion_scope
-from connexion.exceptions import OAuthResponseProblem, OAuthScopeProblem, ProblemException
-from connexion.jsonifier import Jsonifier
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.security import NO_VALUE, ApiKeySecurityHandler, BearerSecurityHandler
-from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from mockserver import examples
-from mockserver.admin import ADMIN_SPEC, admin_handlers
+from mockserver.admin import ADMIN, admin_handlers
+from mockserver.asgi import Receive, Scope, Send
 from mockserver.catalog import get_api
 from mockserver.clock import Clock
 from mockserver.context import MockContext, MockOptions
-from mockserver.cookies import cookie_values
 from mockserver.datasets import load_dataset
-from mockserver.errors import ApiError, MockError, describe
+from mockserver.dispatch import Dispatcher
+from mockserver.errors import ApiError
 from mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
+from mockserver.operations import compile_operations
 from mockserver.plugin import RequestInfo, load_api
-from mockserver.preferred import preferred_response
-from mockserver.responses import encode_json
 from mockserver.routes import RouteTable
 from mockserver.schemas import ResponseValidator
 from mockserver.store import Store
 from mockserver.store.memory import MemoryStore
-from mockserver.validation import VALIDATORS
 
-__all__ = ["context_of", "create_app", "docs_paths"]
-
-log = logging.getLogger("mockgate")
+__all__ = ["MockApp", "context_of", "create_app", "docs_paths"]
 
 # Where each API's Swagger UI and JSON spec are served: state-tracking documents its own.
 _DOCS = {"state-tracking": ("/api/docs", "/api/docs/openapi.json")}
@@ -74,7 +62,7 @@ def create_app(
     access_log: bool = False,
     rate_limit: str | None = None,
     scenario: str | None = None,
-) -> AsyncApp:
+) -> MockApp:
     """The mock of ``api`` (one of the bundled APIs), seeded with ``dataset``."""
     spec = get_api(api)
     plugin = load_api(api)
@@ -110,62 +98,132 @@ def create_app(
         ctx.validator.precompile()
 
     ui_path, spec_path = docs_paths(api)
-    app = AsyncApp(f"mockgate.{api}")
-    app.add_api(
-        copy.deepcopy(spec.document),
-        jsonifier=_JSONIFIER,
-        name=api,
-        resolver=_Resolver(ctx),
-        # Unknown query parameters are a 400 where an operation declares 400; elsewhere the
-        # middleware drops them first (routes.Route.lenient_query).
-        strict_validation=True,
-        pythonic_params=True,
-        validator_map=VALIDATORS,
-        security_map=_security_map(),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=ui_path, spec_path=spec_path),
+    admin_routes = RouteTable.from_spec(ADMIN.document, base_path=ADMIN_PREFIX)
+    admin_docs = (f"{ADMIN_PREFIX}/ui", f"{ADMIN_PREFIX}/openapi.json")
+    root = _Root(
+        api=Dispatcher(
+            ctx,
+            compile_operations(spec.resolved, plugin.handlers, ctx),
+            ctx.routes,
+            plugin.error_body,
+            verify=lambda credential: plugin.authenticate(ctx, credential),
+        ),
+        admin=Dispatcher(
+            ctx,
+            compile_operations(ADMIN.resolved, admin_handlers, ctx),
+            admin_routes,
+            _admin_error,
+        ),
+        docs=_LazyDocs(api, spec.document, ui_path, spec_path),
+        docs_prefixes=(ui_path, spec_path, *admin_docs),
     )
-    app.add_api(
-        copy.deepcopy(ADMIN_SPEC),
-        base_path=ADMIN_PREFIX,
-        name="mockgate-admin",
-        resolver=_Resolver(ctx, admin_handlers),
-        strict_validation=True,
-        pythonic_params=True,
-        validator_map=VALIDATORS,
-    )
-    for error in (ProblemException, HTTPException, Exception):
-        app.add_error_handler(error, _error_handler)
-    # Outermost first (each one added at a position goes inside the ones added before):
-    # CORS answers preflights before anything else; the API's own middleware (e.g. rate limits)
-    # runs after faults and Prefer, before Connexion's security.
+    # Outermost first: CORS answers preflights before anything else; the API's own middleware
+    # (e.g. rate limits) runs after faults and Prefer, before authentication.
+    app: Any = root
     stack: list[tuple[type, dict[str, Any]]] = []
     if cors:
         stack.append((CORSMiddleware, _cors_options(options.cors_origins)))
     stack.append((SlashlessDocs, {"ui_path": ui_path}))
     stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path)}))
     stack += plugin.middleware(ctx)
-    for middleware, middleware_options in stack:
-        app.add_middleware(
-            middleware, position=MiddlewarePosition.BEFORE_EXCEPTION, **middleware_options
-        )
-    app._mockgate_context = ctx  # type: ignore[attr-defined]  # read by context_of()
+    for middleware, middleware_options in reversed(stack):
+        app = middleware(app, **middleware_options)
+    return MockApp(app, ctx)
+
+
+class MockApp:
+    """One mock as an ASGI app (what ``create_app`` returns), with its context."""
+
+    def __init__(self, app: Any, ctx: MockContext) -> None:
+        self._app = app
+        self.context = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # nothing to start or stop: the mock is built already
+            await _lifespan(receive, send)
+            return
+        await self._app(scope, receive, send)
+
+
+def context_of(app: MockApp) -> MockContext:
+    """The ``MockContext`` of an app built by ``create_app`` (for tests and the CLI)."""
+    return app.context
+
+
+class _Root:
+    """Sends each request to the API's operations, the admin API's, or the docs."""
+
+    def __init__(
+        self, api: Dispatcher, admin: Dispatcher, docs: _LazyDocs, docs_prefixes: tuple[str, ...]
+    ) -> None:
+        self.api = api
+        self.admin = admin
+        self.docs = docs
+        self.docs_prefixes = docs_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if path.startswith(self.docs_prefixes) and scope["method"] in ("GET", "HEAD"):
+            await self.docs(scope, receive, send)
+        elif path.startswith(ADMIN_PREFIX):
+            await self.admin(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+class _LazyDocs:
+    """Swagger UI and the JSON spec of the API and of the admin API, served by Connexion.
+
+    Built on the first request for them: most runs of a mock never open the docs, and building
+    Connexion's app is most of a mock's start-up time.
+    """
+
+    def __init__(self, api: str, document: dict[str, Any], ui_path: str, spec_path: str) -> None:
+        self._args = (api, document, ui_path, spec_path)
+        self._app: AsyncApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = _docs_app(*self._args)
+        await self._app(scope, receive, send)
+
+
+def _docs_app(api: str, document: dict[str, Any], ui_path: str, spec_path: str) -> AsyncApp:
+    app = AsyncApp(f"mockgate.{api}.docs")
+    app.add_api(
+        copy.deepcopy(document),
+        name=api,
+        resolver=Resolver(lambda _: _never_called),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=ui_path, spec_path=spec_path),
+    )
+    app.add_api(
+        copy.deepcopy(ADMIN.document),
+        base_path=ADMIN_PREFIX,
+        name="mockgate-admin",
+        resolver=Resolver(lambda _: _never_called),
+    )
     return app
 
 
-class _CompactJson(Jsonifier):
-    """Handler bodies as the real servers send them: compact UTF-8 JSON, like every other body
-    of the mock (Connexion's default indents, escapes non-ASCII and adds a newline)."""
-
-    def dumps(self, data: Any, **kwargs: Any) -> str:
-        return encode_json(data).decode()
+async def _never_called() -> None:  # operations are served by the dispatchers, not Connexion
+    raise AssertionError("the docs app serves only the docs")
 
 
-_JSONIFIER = _CompactJson()
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
-def context_of(app: AsyncApp) -> MockContext:
-    """The ``MockContext`` of an app built by ``create_app`` (for tests and the CLI)."""
-    return app._mockgate_context  # type: ignore[attr-defined,no-any-return]
+def _admin_error(error: ApiError, request: RequestInfo) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": error.message, "status": error.status}
+    if error.details:
+        body["details"] = [{"path": d.path, "message": d.message} for d in error.details]
+    return body
 
 
 def _cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
@@ -183,134 +241,3 @@ def _cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
             "Retry-After",
         ],
     }
-
-
-class _Resolver(Resolver):
-    """operationId → the handler of the same name (snake_case), bound to the context."""
-
-    def __init__(self, ctx: MockContext, module: Any = None) -> None:
-        super().__init__()
-        self.ctx = ctx
-        self.module = module if module is not None else ctx.api.handlers
-
-    def resolve_function_from_operation_id(self, operation_id: str) -> Any:
-        ctx = self.ctx
-        handler = getattr(self.module, _snake(operation_id), None)
-        if handler is None:
-            bound = functools.partial(_example_handler, ctx, operation_id)
-        else:
-            bound = functools.partial(handler, ctx)
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            # connexion_scope: a proxy to the ASGI scope of the request being served.
-            prefs = connexion_scope.get("mockgate.prefer")
-            if prefs is not None:
-                info = RequestInfo(
-                    connexion_scope["method"],
-                    connexion_scope["path"],
-                    connexion_scope.get("mockgate.request_id", ""),
-                    ctx.clock.now(),
-                )
-                response = preferred_response(ctx, operation_id, prefs, info)
-                if response is not None:
-                    return response
-            return await bound(*args, **kwargs)
-
-        # Connexion inspects the handler's signature on every request: give it the bound
-        # handler's, computed once (inspect.signature returns a __signature__ as is).
-        call.__signature__ = inspect.signature(bound)  # type: ignore[attr-defined]
-        call.__name__ = _snake(operation_id)
-        return call
-
-
-async def _example_handler(ctx: MockContext, operation_id: str, **_: Any) -> Any:
-    """An operation without a handler answers with its spec's first 2xx example."""
-    operation = ctx.spec.operation_by_id(operation_id)
-    try:
-        choice = examples.choose_example(operation)
-    except examples.NoExample as exc:
-        # Answer with a status the operation declares, so even this stays within the contract.
-        declared = operation.get("responses", {})
-        status = next((int(s) for s in ("501", "503", "500") if s in declared), 501)
-        raise MockError(status, f"{operation_id} is not implemented by this mock: {exc}") from None
-    return choice.body, choice.status, choice.headers
-
-
-def _snake(operation_id: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
-
-
-async def _error_handler(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    ctx: MockContext = request.scope["mockgate"]
-    error = describe(exc)
-    method, path = request.scope["method"], request.scope["path"]
-    if error.status == 404 and ctx.routes.match(method, path) is None:
-        error = ApiError(404, f"No operation at {method} {path}")
-    elif error.status == 405:
-        allowed = ctx.routes.allowed(path)
-        error = ApiError(
-            405,
-            f"{method} is not allowed on {path}; use {', '.join(allowed)}",
-            headers={"Allow": ", ".join(allowed)},
-        )
-    elif error.status >= 500 and not isinstance(exc, MockError):
-        log.exception("%s %s failed", method, path, exc_info=exc)
-    info = RequestInfo(method, path, request.scope.get("mockgate.request_id", ""), ctx.clock.now())
-    if path.startswith(ADMIN_PREFIX):
-        body: Any = {"error": error.message, "status": error.status}
-        if error.details:
-            body["details"] = [{"path": d.path, "message": d.message} for d in error.details]
-    else:
-        body = ctx.api.error_body(error, info)
-    return ConnexionResponse(
-        status_code=error.status,
-        body=encode_json(body),
-        content_type="application/json",
-        headers=error.headers,
-    )
-
-
-def _verify(credential: str, request: ConnexionRequest) -> dict[str, Any] | None:
-    ctx: MockContext = request.scope["mockgate"]
-    principal = ctx.api.authenticate(ctx, credential)
-    if principal is None:
-        return None
-    if principal.read_only and request.scope["method"] not in ("GET", "HEAD", "OPTIONS"):
-        # Connexion's scope problem is how a valid credential without the right gets a 403.
-        raise OAuthScopeProblem(token_scopes=["read"], required_scopes=["write"])
-    return {"sub": principal.id, "principal": principal}
-
-
-class _Bearer(BearerSecurityHandler):
-    def _resolve_func(self, security_scheme: Any) -> Any:
-        return _verify
-
-
-class _ApiKey(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme: Any) -> Any:
-        return _verify
-
-    def _get_verify_func(
-        self, api_key_info_func: Any, loc: str, name: str, required_scopes: Any
-    ) -> Any:
-        if loc != "cookie":
-            return super()._get_verify_func(api_key_info_func, loc, name, required_scopes)
-
-        def from_cookies(request: ConnexionRequest) -> Any:
-            # Every value of the cookie (and of its __Secure- twin, used on HTTPS), parsed
-            # robustly; the first that authenticates wins.
-            headers = request.headers.getlist("cookie")
-            candidates = cookie_values(headers, (name, f"__Secure-{name}"))
-            if not candidates:
-                return NO_VALUE
-            for candidate in candidates:
-                info = _verify(candidate, request)
-                if info is not None:
-                    return info
-            raise OAuthResponseProblem(detail="Provided apikey is not valid")
-
-        return from_cookies
-
-
-def _security_map() -> dict[str, Any]:
-    return {"bearer": _Bearer, "apiKey": _ApiKey}

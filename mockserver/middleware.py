@@ -1,8 +1,9 @@
-"""The request pipeline every mock shares, in front of Connexion.
+"""The request pipeline every mock shares, in front of the API's middleware and operations.
 
-For each request to the API (not to ``/__mockgate`` or the docs): a request id, the journal
-entry, faults and ``Prefer`` (status, example, dynamic, delay), response self-validation when
-asked for, and one access-log line.
+For each request to the API (not to ``/__mockgate`` or the docs): a request id, the route, the
+body (refused above ``MAX_BODY_BYTES`` before it is read), the journal entry, faults and
+``Prefer`` (status, example, dynamic, delay), response self-validation when asked for, and one
+access-log line. Every response, admin ones included, commits the store before it starts.
 """
 
 from __future__ import annotations
@@ -10,15 +11,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
+import orjson
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
+from mockserver.asgi import (
+    MAX_BODY_BYTES,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    declared_length,
+    read_body,
+    replay,
+)
 from mockserver.context import MockContext
 from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
@@ -29,13 +41,13 @@ from mockserver.schemas import ResponseValidator
 
 __all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
 ADMIN_PREFIX = "/__mockgate"
-MAX_BODY_BYTES = 10 * 1024 * 1024
+# Longer query strings are refused (414), as real servers behind a proxy do past 8 KB.
+MAX_QUERY_BYTES = 8 * 1024
+# Past these a request head is refused (431), like nginx's and Node's defaults.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 200
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
 log = logging.getLogger("mockgate.access")
 
 
@@ -58,20 +70,36 @@ class MockMiddleware:
 
         started = time.perf_counter()
         headers = Headers(scope=scope)
-        request_id = headers.get("x-request-id") or f"req-{uuid.uuid4().hex[:16]}"
+        given = headers.get("x-request-id", "")
+        # A client's id is echoed only when it cannot split or smuggle a header.
+        request_id = given if _REQUEST_ID.fullmatch(given) else f"req-{uuid.uuid4().hex[:16]}"
         scope["mockgate.request_id"] = request_id
         info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
-        route = ctx.routes.match(scope["method"], scope["path"])
+        resolved = ctx.routes.resolve(scope["method"], scope["path"])
+        route = resolved[0] if resolved else None
         scope["mockgate.route"] = route  # what an API's own middleware acts on
+        scope["mockgate.resolved"] = resolved  # what the dispatcher serves
         operation_id = route.operation_id if route else None
         captured = _Captured(send, ctx.store.commit, request_id)
 
-        body, too_large = await _read_body(receive)
+        length = declared_length(scope)
+        too_large = length is not None and length > MAX_BODY_BYTES
+        body = b"" if too_large else await read_body(receive)
+        if body is None:
+            body, too_large = b"", True
         response: Response | None = None
         # Faults deliberately break the contract, so only other responses are checked.
         checked = ctx.validator is not None and operation_id is not None
         if too_large:
             error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+            response, checked = error_response(ctx, error, info), False
+        elif _oversized_head(scope["headers"]):
+            error = ApiError(
+                431, f"Request headers over {MAX_HEADERS} lines or {MAX_HEADER_BYTES} bytes"
+            )
+            response, checked = error_response(ctx, error, info), False
+        elif len(scope["query_string"]) > MAX_QUERY_BYTES:
+            error = ApiError(414, f"Query string longer than {MAX_QUERY_BYTES} bytes")
             response, checked = error_response(ctx, error, info), False
         elif operation_id is not None:
             response, injected = await self._shortcut(scope, operation_id, headers, info)
@@ -81,14 +109,14 @@ class MockMiddleware:
         if response is not None:
             await response(scope, receive, downstream)
         else:
-            if route is not None and route.lenient_query is not None and scope["query_string"]:
-                scope = _known_query(scope, route.lenient_query)
-            if route is not None and not route.takes_body and "content-type" in headers:
-                # Like real servers, ignore a body the operation does not take (Connexion would
-                # otherwise parse it, and fail on e.g. a multipart type without a boundary).
-                scope = _without_body(scope)
-                body = b""
-            await self.app(scope, _replay(body, receive), downstream)
+            try:
+                await self.app(scope, replay(body, receive), downstream)
+            except Exception as exc:  # a bug downstream still answers in the API's shape
+                log.exception("%s %s failed", scope["method"], scope["path"], exc_info=exc)
+                if captured.started or (sink is not None and sink.messages):
+                    raise
+                error = ApiError(500, f"The mock failed: {type(exc).__name__}: {exc}")
+                await error_response(ctx, error, info)(scope, receive, downstream)
         if sink is not None and operation_id is not None:
             await self._checked(sink, operation_id, info, captured, scope, receive)
 
@@ -186,10 +214,12 @@ class _Captured:
         self._commit = commit
         self._request_id = request_id.encode("latin-1", "replace")
         self.status = 500
+        self.started = False
 
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self._commit()
+            self.started = True
             self.status = message["status"]
             if self._request_id:
                 # The middleware's id wins over one copied from a spec example.
@@ -199,47 +229,6 @@ class _Captured:
                 raw.append((b"x-request-id", self._request_id))
                 message = {**message, "headers": raw}
         await self._send(message)
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"", True
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks), False
-
-
-def _known_query(scope: Scope, names: frozenset[str]) -> Scope:
-    pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-    kept = urlencode([(k, v) for k, v in pairs if k in names])
-    return {**scope, "query_string": kept.encode("latin-1")}
-
-
-def _without_body(scope: Scope) -> Scope:
-    dropped = (b"content-type", b"content-length", b"transfer-encoding")
-    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
-    return {**scope, "headers": headers}
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 class _Buffer:
@@ -266,18 +255,27 @@ class _Buffer:
         )
 
 
+def _oversized_head(headers: list[tuple[bytes, bytes]]) -> bool:
+    if len(headers) > MAX_HEADERS:
+        return True
+    return sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES
+
+
 def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) -> list[str]:
     media_type = sink.headers.get("content-type")
     raw = sink.body
     body: Any = raw
     if media_type and "json" in media_type.split(";")[0]:
         try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
+            body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
             return [f"body is not valid JSON although labelled {media_type}"]
     if not raw and sink.status in (204, 304):
         media_type = None
     problems = validator.validate(operation_id, sink.status, media_type, body)
+    if problems and isinstance(body, dict | list):
+        # orjson reads integers past 64 bits as floats: judge the exact values before blaming.
+        problems = validator.validate(operation_id, sink.status, media_type, json.loads(raw))
     # _Captured adds the request id on the way out, after this check.
     headers = sink.headers | {"x-request-id": "set-by-the-middleware"}
     return problems + validator.validate_headers(operation_id, sink.status, headers)

@@ -13,7 +13,7 @@ from mockserver import dynamic, examples
 from mockserver.errors import ApiError
 from mockserver.plugin import RequestInfo
 from mockserver.prefer import Preferences
-from mockserver.responses import encode_json, error_response, json_response
+from mockserver.responses import error_response, example_response, json_response
 
 if TYPE_CHECKING:
     from mockserver.context import MockContext
@@ -38,8 +38,7 @@ def preferred_response(
             # A declared error without an example: the API's error shape says it.
             return error_response(ctx, ApiError(code, f"Response {code} asked for"), info)
         return error_response(ctx, ApiError(400, f"Prefer: {exc}"), info)
-    content = _encode(choice.body, choice.media_type)
-    return Response(content, choice.status, choice.headers, media_type=choice.media_type)
+    return example_response(choice)
 
 
 def _dynamic(
@@ -54,11 +53,3 @@ def _dynamic(
         return error_response(ctx, ApiError(400, message), info)
     rng = random.Random(f"{ctx.options.seed}:{info.request_id}")
     return json_response(dynamic.generate(media["schema"], rng=rng), int(code))
-
-
-def _encode(body: Any, media_type: str | None) -> bytes:
-    if media_type is None or body is None:
-        return b""
-    if "json" in media_type:
-        return encode_json(body)
-    return body if isinstance(body, bytes) else str(body).encode()

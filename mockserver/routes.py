@@ -1,8 +1,9 @@
 """Which operation a request is for, from the spec's path templates alone.
 
-The mock needs this before Connexion routes the request (faults and ``Prefer`` apply even to
-requests that would fail authentication), and for a complete ``Allow`` header on 405.
-Templates are matched in the spec's order, as Connexion and Starlette do.
+The mock needs this before authentication (faults and ``Prefer`` apply even to requests that
+would fail it), to dispatch, and for a complete ``Allow`` header on 405. Literal segments win
+over parameters (``/sessions/stale`` before ``/sessions/{id}``), then the spec's order decides;
+a HEAD request is served by the GET operation.
 """
 
 from __future__ import annotations
@@ -22,20 +23,19 @@ class Route:
     method: str
     template: str
     operation_id: str
-    takes_body: bool = False
-    # Query parameter names, when the operation declares no 400 and so cannot refuse an
-    # unknown one (the middleware drops unknown ones); None when it may refuse them.
-    lenient_query: frozenset[str] | None = None
 
 
 class RouteTable:
     def __init__(self, routes: list[Route]) -> None:
-        self._patterns: list[tuple[re.Pattern[str], str, dict[str, Route]]] = []
+        self._patterns: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Route]]] = []
         by_template: dict[str, dict[str, Route]] = {}
         for route in routes:
             by_template.setdefault(route.template, {})[route.method] = route
-        for template, methods in by_template.items():
-            self._patterns.append((_compile(template), template, methods))
+        # Literal segments before parameters, as Connexion orders routes: /sessions/stale is not
+        # the session "stale" (stable, so the spec's order decides the rest).
+        for template, methods in sorted(by_template.items(), key=lambda t: _specificity(t[0])):
+            pattern, names = _compile(template)
+            self._patterns.append((pattern, names, methods))
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any], base_path: str = "") -> RouteTable:
@@ -44,8 +44,6 @@ class RouteTable:
                 method.upper(),
                 base_path + path,
                 op["operationId"],
-                "requestBody" in op,
-                _lenient_query(item, op),
             )
             for path, item in spec.get("paths", {}).items()
             for method in HTTP_METHODS
@@ -55,9 +53,16 @@ class RouteTable:
 
     def match(self, method: str, path: str) -> Route | None:
         """The operation for ``method`` on ``path``; None if the path or the method is unknown."""
-        for pattern, _, methods in self._patterns:
-            if pattern.fullmatch(path) and method.upper() in methods:
-                return methods[method.upper()]
+        found = self.resolve(method, path)
+        return found[0] if found else None
+
+    def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        """The operation for ``method`` on ``path`` and the path parameters' values."""
+        method = method.upper()
+        for pattern, names, methods in self._patterns:
+            route = methods.get(method) or (methods.get("GET") if method == "HEAD" else None)
+            if route is not None and (found := pattern.fullmatch(path)):
+                return route, dict(zip(names, found.groups(), strict=True))
         return None
 
     def allowed(self, path: str) -> list[str]:
@@ -69,14 +74,12 @@ class RouteTable:
         return sorted(found)
 
 
-def _lenient_query(item: Mapping[str, Any], op: Mapping[str, Any]) -> frozenset[str] | None:
-    responses = op.get("responses", {})
-    if "400" in responses or "4XX" in responses:
-        return None
-    params = [*item.get("parameters", []), *op.get("parameters", [])]
-    return frozenset(p["name"] for p in params if p.get("in") == "query")
+def _specificity(template: str) -> tuple[int, ...]:
+    return tuple(1 if "{" in segment else 0 for segment in template.split("/"))
 
 
-def _compile(template: str) -> re.Pattern[str]:
+def _compile(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     parts = re.split(r"(\{[^}/]+\})", template)
-    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+    names = tuple(p[1:-1] for p in parts if p.startswith("{"))
+    regex = "".join("([^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+    return re.compile(regex), names

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from mockserver.admin import handlers as admin_handlers
+from mockserver.catalog import ApiSpec
 
-__all__ = ["ADMIN_SPEC", "admin_handlers"]
+__all__ = ["ADMIN", "admin_handlers"]
 
-ADMIN_SPEC: dict[str, Any] = yaml.safe_load(
-    (Path(__file__).parent / "admin.yaml").read_text(encoding="utf-8")
-)
+ADMIN = ApiSpec(name="mockgate-admin", path=Path(__file__).parent / "admin.yaml")

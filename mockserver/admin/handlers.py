@@ -6,7 +6,7 @@ from typing import Any
 
 from mockserver.clock import parse_duration
 from mockserver.context import MockContext
-from mockserver.errors import FieldError, RequestProblem
+from mockserver.errors import FieldError, MockError
 from mockserver.faults import Fault
 from mockserver.responses import encode_json
 from mockserver.store import load_json
@@ -39,7 +39,7 @@ async def admin_put_state(ctx: MockContext, body: dict[str, Any]) -> Reply:
     try:
         load_json(ctx.store, encode_json(body))
     except ValueError as exc:
-        raise RequestProblem(str(exc), [FieldError("body", str(exc))]) from None
+        raise MockError(400, str(exc), (FieldError("body", str(exc)),)) from None
     return None, 204
 
 
@@ -75,8 +75,8 @@ async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> Reply:
         if "speed" in body and not body["speed"] > 0:
             raise ValueError(f"speed {body['speed']}: must be a positive factor")
     except (ValueError, OverflowError) as exc:
-        raise RequestProblem(
-            f"Invalid clock change: {exc}", [FieldError("body", str(exc))]
+        raise MockError(
+            400, f"Invalid clock change: {exc}", (FieldError("body", str(exc)),)
         ) from None
     # Applied only once everything parsed: a bad request changes nothing.
     for kind, value in steps:
@@ -100,7 +100,7 @@ async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> Reply:
     try:
         fault = Fault.from_json(body, known_operations=known)
     except ValueError as exc:
-        raise RequestProblem(f"Invalid fault: {exc}", [FieldError("body", str(exc))]) from None
+        raise MockError(400, f"Invalid fault: {exc}", (FieldError("body", str(exc)),)) from None
     fault_id = ctx.faults.add(fault)
     return next(f for f in ctx.faults.list() if f["id"] == fault_id), 201
 
@@ -123,6 +123,6 @@ async def admin_set_scenario(ctx: MockContext, body: dict[str, Any]) -> Reply:
     if name is not None and name not in ctx.api.scenarios:
         known = ", ".join(ctx.api.scenarios) or "none"
         message = f"{ctx.name} has no scenario {name!r} (scenarios: {known})"
-        raise RequestProblem(message, [FieldError("body.name", message)])
+        raise MockError(400, message, (FieldError("body.name", message),))
     ctx.scenario = name
     return await admin_get_scenario(ctx)

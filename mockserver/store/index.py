@@ -33,6 +33,7 @@ import contextlib
 import gc
 import heapq
 import itertools
+import sys
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -326,7 +327,11 @@ class Selection(Sequence[Record]):
         if len(self._cuts) == 1 and self._check is None:
             entries = self._window(self._cuts[0], start, stop)
         else:
-            entries = itertools.islice(self._entries(), start, stop)
+            # No page starts past sys.maxsize (islice's bound): an offset of 2**63 is just empty.
+            limit = sys.maxsize
+            entries = itertools.islice(
+                self._entries(), min(start, limit), None if stop is None else min(stop, limit)
+            )
         return [self._index.record(entry) for entry in entries]
 
     def _window(self, cut: _Cut, start: int, stop: int | None) -> Iterator[Entry]:

@@ -43,7 +43,6 @@ def test_help_explains_every_option():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(("--state-file", "s.db"), "--state-file is not available yet", id="state"),
         pytest.param(("nope",), "bundled APIs are agentlens, fasting", id="unknown-api"),
         pytest.param(("--port", "agentlens=x"), "a port is 1-65535", id="bad-port"),
         pytest.param(("--port", "3400"), "expected API=VALUE", id="port-without-api"),
