@@ -343,7 +343,10 @@ class SqliteStore(MemoryStore):
     def _write_changes(self, db: sqlite3.Connection, dirty: dict[tuple[str, str], bool]) -> int:
         """Write the ``dirty`` records; the next free position."""
         api = self._api
-        for collection in {name for name, _ in dirty} - self._collections:
+        # In the order the collections were first written (a set would shuffle them).
+        for collection in dict.fromkeys(name for name, _ in dirty):
+            if collection in self._collections:
+                continue
             db.execute(
                 "INSERT OR IGNORE INTO collections SELECT ?, ?, coalesce(max(position), -1) + 1 "
                 "FROM collections WHERE api = ?",

@@ -164,6 +164,7 @@ _operations = st.lists(
 @given(operations=_operations)
 @example(operations=[("delete", "sessions", "a"), ("put", "sessions", "a", 1)])  # moves to the end
 @example(operations=[("put", "new", "a", 1), ("commit",), ("delete", "new", "a")])  # left empty
+@example(operations=[("put", "other", "a", 0), ("put", "new", "a", 0)])  # collections' order
 def test_behaves_like_the_memory_store_and_reopens_as_it_was(tmp_path, operations):
     path = tmp_path / f"{len(list(tmp_path.iterdir()))}.db"
     memory, store = MemoryStore(fresh_seed()), open_store(path)
