@@ -9,7 +9,6 @@ without one answers with its spec's example.
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -20,18 +19,13 @@ from mockserver import examples
 from mockserver.bodies import BodyRule
 from mockserver.catalog import HTTP_METHODS
 from mockserver.errors import MockError
-from mockserver.params import ParameterRules
+from mockserver.params import ParameterRules, snake
 from mockserver.responses import example_response
 from mockserver.security import SecurityRule
 
-__all__ = ["Operation", "compile_operations", "snake"]
+__all__ = ["Operation", "compile_operations"]
 
 Handler = Callable[..., Awaitable[Any]]
-
-
-def snake(operation_id: str) -> str:
-    """The handler name of an operationId: ``getSessionTimeline`` → ``get_session_timeline``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
 
 
 @dataclass(frozen=True)

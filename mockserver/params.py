@@ -26,17 +26,22 @@ from mockserver.cookies import cookie_values
 from mockserver.errors import FieldError
 from mockserver.schemas import compile_schema, to_json_schema
 
-__all__ = ["ParameterRules", "pythonic"]
+__all__ = ["ParameterRules", "pythonic", "snake"]
 
 _MISSING: Any = object()
 
 
+def snake(name: str) -> str:
+    """``getSessionTimeline`` → ``get_session_timeline`` (handler and argument names)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
 def pythonic(name: str) -> str:
     """The keyword argument a handler receives for the parameter ``name``."""
-    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name.replace("-", "_")).lower()
-    if keyword.iskeyword(snake) or hasattr(builtins, snake):
-        return f"{snake}_"
-    return snake
+    argument = snake(name.replace("-", "_"))
+    if keyword.iskeyword(argument) or hasattr(builtins, argument):
+        return f"{argument}_"
+    return argument
 
 
 def _boolean(text: str) -> bool:
