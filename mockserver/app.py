@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connexion import AsyncApp
-from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
 from starlette.middleware.cors import CORSMiddleware
 
 from mockserver.admin import ADMIN, admin_handlers
@@ -35,6 +32,9 @@ from mockserver.routes import RouteTable
 from mockserver.schemas import ResponseValidator
 from mockserver.store import Store
 from mockserver.store.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from connexion import AsyncApp
 
 __all__ = ["MockApp", "context_of", "create_app", "docs_paths"]
 
@@ -189,6 +189,11 @@ class _LazyDocs:
 
 
 def _docs_app(api: str, document: dict[str, Any], ui_path: str, spec_path: str) -> AsyncApp:
+    # Imported here: Connexion takes ~0.2 s to import, and only the docs need it.
+    from connexion import AsyncApp
+    from connexion.options import SwaggerUIOptions
+    from connexion.resolver import Resolver
+
     app = AsyncApp(f"mockgate.{api}.docs")
     app.add_api(
         copy.deepcopy(document),

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,7 @@ from mockserver.errors import ApiError
 from mockserver.journal import JournalEntry
 from mockserver.plugin import RequestInfo
 from mockserver.prefer import PreferError, parse_prefer
-from mockserver.responses import error_response, json_response
+from mockserver.responses import error_response, json_response, new_request_id
 from mockserver.schemas import ResponseValidator
 
 __all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
@@ -72,7 +71,7 @@ class MockMiddleware:
         headers = Headers(scope=scope)
         given = headers.get("x-request-id", "")
         # A client's id is echoed only when it cannot split or smuggle a header.
-        request_id = given if _REQUEST_ID.fullmatch(given) else f"req-{uuid.uuid4().hex[:16]}"
+        request_id = given if _REQUEST_ID.fullmatch(given) else new_request_id()
         scope["mockgate.request_id"] = request_id
         info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
         resolved = ctx.routes.resolve(scope["method"], scope["path"])

@@ -39,11 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema.exceptions import best_match
-from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
 from watchfiles import Change, awatch
 
+from mockserver import yamltext
 from mockserver.app import context_of
 from mockserver.catalog import ApiSpec, use_spec
 from mockserver.context import MockContext
@@ -129,6 +127,10 @@ class Invalid:
 def invalid_records(api: MockApi, resolved: dict[str, Any], state: Snapshot) -> list[Invalid]:
     """Each record of ``api``'s own collections in ``state`` that its schema in the (resolved)
     spec rejects, with why."""
+    # Imported here: ~0.3 s, and only a reload needs it.
+    from jsonschema.exceptions import best_match
+    from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
+
     schemas = resolved.get("components", {}).get("schemas", {})
     found = []
     for name, schema_name in api.record_schemas.items():
@@ -159,8 +161,8 @@ def spec_files(spec: ApiSpec) -> set[Path]:
             continue
         found.add(file)
         try:
-            document = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            document = yamltext.load(file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yamltext.YAMLError):
             continue
         todo += [(file.parent / ref).resolve() for ref in _file_refs(document)]
     return found

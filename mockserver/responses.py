@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.responses import Response
 
 from mockserver.errors import ApiError
-from mockserver.plugin import RequestInfo
+from mockserver.plugin import MockApi, RequestInfo
 
 if TYPE_CHECKING:
     from mockserver.context import MockContext
     from mockserver.examples import ExampleChoice
 
-__all__ = ["encode_json", "error_response", "example_response", "json_response"]
+__all__ = [
+    "PARSER_REFUSAL",
+    "encode_json",
+    "error_response",
+    "example_response",
+    "json_response",
+    "new_request_id",
+    "parser_refusal",
+]
+
+PARSER_REFUSAL = (
+    "The request is not valid HTTP/1.1 and was not read. Check the request line (METHOD "
+    "/path HTTP/1.1, ASCII only) and the headers: no control characters, no folded lines, "
+    "names without spaces, one Content-Length and not both Content-Length and Transfer-Encoding."
+)
+
+
+def new_request_id() -> str:
+    return f"req-{uuid.uuid4().hex[:16]}"
 
 
 def encode_json(body: Any) -> bytes:
@@ -34,6 +55,17 @@ def error_response(ctx: MockContext, error: ApiError, request: RequestInfo) -> R
     """``error`` in the API's own shape, with the headers the error needs (e.g. ``Allow``)."""
     body = ctx.api.error_body(error, request)
     return json_response(body, error.status, error.headers)
+
+
+def parser_refusal(api: MockApi, now: Callable[[], datetime]) -> Callable[[], bytes]:
+    """The body of the 400 for a request the HTTP parser refused, in ``api``'s error shape
+    (nothing of the request is known: not its method, nor its path)."""
+
+    def body() -> bytes:
+        info = RequestInfo("", "", new_request_id(), now())
+        return encode_json(api.error_body(ApiError(400, PARSER_REFUSAL), info))
+
+    return body
 
 
 def example_response(choice: ExampleChoice) -> Response:

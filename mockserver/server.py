@@ -1,5 +1,9 @@
 """Running several mocks in one process: one event loop, one uvicorn server per API.
 
+A request that uvicorn's HTTP parser refuses (a bad request line, folded or control-character
+headers, conflicting lengths) never reaches an app; each server still answers it in its API's
+error shape, through a protocol class whose 400 is the server's ``refusal`` body.
+
 Background work that belongs to the running servers (the file watcher of ``--reload``) runs as
 tasks on the same loop: started once every server listens, cancelled when they stop.
 """
@@ -14,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 __all__ = ["MockServer", "serve"]
 
@@ -24,6 +29,9 @@ class MockServer:
     host: str
     port: int
     app: Any
+    # The JSON body of the 400 for a request the HTTP parser refused; None: uvicorn's own
+    # text/plain answer.
+    refusal: Callable[[], bytes] | None = None
 
 
 class _Server(uvicorn.Server):
@@ -53,12 +61,33 @@ def serve(
             log_level=log_level,
             access_log=False,  # mockgate writes its own access line
             lifespan="off",
+            http=_protocol(m.refusal) if m.refusal is not None else "auto",
         )
         for m in mocks
     ]
     servers = [_Server(c) for c in configs]
     with asyncio.Runner(loop_factory=configs[0].get_loop_factory()) as runner:
         runner.run(_serve_all(servers, on_ready, background))
+
+
+def _protocol(refusal: Callable[[], bytes]) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol (httptools when installed, else h11), answering what its parser
+    refuses with ``refusal()`` as JSON instead of text/plain."""
+
+    class RefusingProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+        def send_400_response(self, msg: str) -> None:
+            body = refusal()
+            head = [b"HTTP/1.1 400 Bad Request"]
+            head += [name + b": " + value for name, value in self.server_state.default_headers]
+            head += [
+                b"content-type: application/json",
+                b"content-length: %d" % len(body),
+                b"connection: close",
+            ]
+            self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+            self.transport.close()
+
+    return RefusingProtocol
 
 
 async def _serve_all(

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator
-from openapi_spec_validator import OpenAPIV30SpecValidator
 
+from mockserver import yamltext
 from mockserver.catalog import HTTP_METHODS, ApiSpec
 
 __all__ = ["Problem", "check_spec", "example_errors", "locate"]
 
 Pointer = tuple[str | int, ...]
-_FORMATS = OAS30Validator.FORMAT_CHECKER
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,15 @@ class Problem:
 
 def check_spec(path: Path) -> list[Problem]:
     """Every problem found in the document at ``path``; empty when it is fit to serve."""
+    # The OpenAPI validators are imported where they are used (~0.4 s): serving a bundled spec
+    # imports this module for ``locate`` and ``Problem`` only.
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
     text = path.read_text(encoding="utf-8")
     try:
-        document = yaml.safe_load(text)
-        nodes = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+        document = yamltext.load(text)
+        nodes = yamltext.compose(text)
+    except yamltext.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         reason = " ".join(
@@ -142,11 +144,14 @@ def _examples_of(node: dict[str, Any], target: dict[str, Any], pointer: Pointer)
 
 
 def _validator_for(pointer: Pointer, schema: dict[str, Any]) -> Any:
+    from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator
+
+    formats = OAS30Validator.FORMAT_CHECKER
     if "requestBody" in pointer or "requestBodies" in pointer:
-        return OAS30WriteValidator(schema, format_checker=_FORMATS)
+        return OAS30WriteValidator(schema, format_checker=formats)
     if "responses" in pointer:
-        return OAS30ReadValidator(schema, format_checker=_FORMATS)
-    return OAS30Validator(schema, format_checker=_FORMATS)
+        return OAS30ReadValidator(schema, format_checker=formats)
+    return OAS30Validator(schema, format_checker=formats)
 
 
 # Keys under which a schema holds schemas, and whether the child is a map of them or a list.

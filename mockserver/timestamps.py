@@ -7,6 +7,7 @@ millisecond precision, a ``Z`` suffix. Stored timestamps are kept as the exact s
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["format_timestamp", "parse_timestamp", "to_millis"]
@@ -18,11 +19,16 @@ def format_timestamp(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_timestamp(text: str) -> datetime:
     """An ISO 8601 date-time string (``Z`` or an offset) as an aware UTC datetime.
 
     Raises ``ValueError`` for strings without a UTC offset: an instant cannot be ordered
     against the others without one.
+
+    Cached: lists and the staleness rules read the same stored stamps on every request, and
+    datetimes are immutable. Only valid stamps are kept (a failure is not cached), and those
+    are short, so the cache stays small.
     """
     return _require_aware(datetime.fromisoformat(text)).astimezone(UTC)
 

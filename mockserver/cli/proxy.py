@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,6 +92,7 @@ def proxy(
     """
     from mockserver.proxy.app import ADMIN_PREFIX, ProxyOptions, create_proxy_app, proxy_of
     from mockserver.proxy.report import report_format, write_report
+    from mockserver.responses import parser_refusal
     from mockserver.server import MockServer, serve
 
     upstream = _upstream(upstream)
@@ -120,7 +122,8 @@ def proxy(
         )
 
     started = time.monotonic()
-    serve([MockServer(api, host, port, app)], log_level=log_level, on_ready=banner)
+    refusal = parser_refusal(proxy_of(app).plugin, lambda: datetime.now(UTC))
+    serve([MockServer(api, host, port, app, refusal)], log_level=log_level, on_ready=banner)
     store = proxy_of(app).violations
     click.echo(f"mockgate proxy: {store.exchanges} exchange(s), {len(store)} violation(s)")
     if report_path is not None:

@@ -156,6 +156,7 @@ def serve(
     from mockserver.cli.state import ServedState
     from mockserver.datasets import DatasetError
     from mockserver.reload import Reloader
+    from mockserver.responses import parser_refusal
     from mockserver.server import MockServer
     from mockserver.server import serve as run
 
@@ -218,7 +219,8 @@ def serve(
         port = port_of.get(api) or get_api(api).default_port or 8000
         if reloader is not None:
             app = reloader.add(app, build)
-        mocks.append(MockServer(api, host, port, app))
+        refusal = parser_refusal(context_of(apps[api]).api, clock.now)
+        mocks.append(MockServer(api, host, port, app, refusal))
 
     def banner() -> None:
         origin = (

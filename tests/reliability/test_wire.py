@@ -110,11 +110,6 @@ def test_a_hostile_request_head_is_a_4xx(served, served_credentials, api, lines,
     assert b"set-cookie" not in names, f"{api}: an injected header came back: {reply.headers}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect (issue 7 open): refusals of uvicorn's HTTP parser (bad request line, "
-    "folding, bare CR, duplicate lengths) are its own text/plain 400, not the API's shape",
-)
 @pytest.mark.parametrize("api", APIS)
 def test_every_hostile_request_head_is_refused_in_the_apis_shape(served, served_credentials, api):
     """What the HTTP parser refuses, too, reaches the client in the API's error shape (a

@@ -69,7 +69,8 @@ def summary(captures: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 def elapsed_seconds(session: Mapping[str, Any], now: datetime) -> int:
     """Seconds from the start to the end, or to ``now`` while the session has not ended."""
-    end = session.get("ended_at") or stamps.stamp(now)
+    # ``now`` unrounded gives the same whole seconds as its stamp: starts are whole seconds.
+    end = session.get("ended_at") or now
     return max(0, stamps.seconds_between(session["started_at"], end))
 
 
@@ -120,8 +121,9 @@ def session_list(
 ) -> dict[str, Any]:
     """The list's ``data``: the newest ``limit`` (clamped) sessions; ``total`` counts them all."""
     everything = sorted(sessions, key=lambda s: (s["started_at"], s["session_id"]), reverse=True)
-    groups = by_session(captures)
     shown = everything[: clamp_limit(limit)]
+    shown_ids = {s["session_id"] for s in shown}
+    groups = by_session(c for c in captures if c["session_id"] in shown_ids)
     return {
         "sessions": [diagnostic(s, groups.get(s["session_id"], []), now) for s in shown],
         "total": len(everything),

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from contracts.mocks import _ThreadedServer
 from mockserver.cli import cli
 from tests.mockserver.proxy.upstreams import AGENTLENS_AUTH, broken_upstream
+from tests.reliability import wire
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -124,6 +125,13 @@ def test_the_proxy_reports_a_non_conformant_upstream(upstream, tmp_path, stop, r
         assert (response.status_code, response.json()["sessions"][0]["id"]) == (200, 7)
         (violation,) = httpx.get(f"{base}/__mockgate/violations").json()["violations"]
         assert violation["response"] == ["body at sessions/0/id: 7 is not of type 'string'"]
+        # What the HTTP parser refuses never reaches the upstream, and is answered in the API's
+        # error shape too.
+        folded = b"GET /api/sessions HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded: 2"
+        refused = wire.request(port, folded)
+        assert (refused.status, refused.header("content-type")) == (400, "application/json")
+        assert json.loads(refused.body)["status"] == 400
+        assert "not valid HTTP/1.1" in json.loads(refused.body)["error"]
 
         process.send_signal(stop)
         assert process.wait(timeout=15) == 0
