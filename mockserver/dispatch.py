@@ -22,7 +22,7 @@ from mockserver.errors import ApiError, MockError, describe
 from mockserver.operations import Operation
 from mockserver.plugin import Principal, RequestInfo
 from mockserver.preferred import preferred_response
-from mockserver.responses import encode_json, json_response
+from mockserver.responses import json_response
 from mockserver.routes import RouteTable
 from mockserver.security import Credentials
 
@@ -129,4 +129,4 @@ def to_response(result: Any) -> Response:
         return Response(None, status, headers)
     if isinstance(body, bytes):
         return Response(body, status, headers)
-    return Response(encode_json(body), status, headers, media_type="application/json")
+    return json_response(body, status, headers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -95,7 +95,7 @@ class Journal:
             raise ValueError(f"journal capacity must be at least 1, not {capacity}")
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[JournalEntry | Callable[[], JournalEntry]] = deque(maxlen=capacity)
 
     @property
     def capacity(self) -> int:
@@ -107,7 +107,10 @@ class Journal:
         with self._lock:
             return next(self._ids)
 
-    def record(self, entry: JournalEntry) -> None:
+    def record(self, entry: JournalEntry | Callable[[], JournalEntry]) -> None:
+        """Keep ``entry``. A callable (e.g. a ``partial`` of ``JournalEntry.capture``) is called
+        when the entry is first read: serving a request then only keeps its raw parts, and the
+        redaction and decoding are paid by whoever reads the journal."""
         with self._lock:
             self._entries.append(entry)
 
@@ -125,6 +128,8 @@ class Journal:
         if limit is not None and limit < 0:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
         with self._lock:
+            if not all(isinstance(entry, JournalEntry) for entry in self._entries):
+                self._entries = deque(map(_built, self._entries), maxlen=self._entries.maxlen)
             found = [
                 entry
                 for entry in self._entries
@@ -140,6 +145,10 @@ class Journal:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _built(entry: JournalEntry | Callable[[], JournalEntry]) -> JournalEntry:
+    return entry if isinstance(entry, JournalEntry) else entry()
 
 
 def _query(

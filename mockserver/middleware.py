@@ -9,6 +9,7 @@ access-log line. Every response, admin ones included, commits the store before i
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -32,10 +33,10 @@ from mockserver.asgi import (
 )
 from mockserver.context import MockContext
 from mockserver.errors import ApiError
-from mockserver.journal import JournalEntry
+from mockserver.journal import BODY_LIMIT, JournalEntry
 from mockserver.plugin import RequestInfo
 from mockserver.prefer import PreferError, parse_prefer
-from mockserver.responses import error_response, json_response, new_request_id
+from mockserver.responses import JSON_VALUE, error_response, json_response, new_request_id
 from mockserver.schemas import ResponseValidator
 
 __all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
@@ -47,6 +48,7 @@ MAX_QUERY_BYTES = 8 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 200
 _REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
+_UNKNOWN = object()  # a buffered body whose value is not known without parsing it
 log = logging.getLogger("mockgate.access")
 
 
@@ -179,20 +181,21 @@ class MockMiddleware:
     ) -> None:
         ctx = self.ctx
         duration_ms = (time.perf_counter() - started) * 1000
-        ctx.journal.record(
-            JournalEntry.capture(
-                id=ctx.journal.next_id(),
-                time=ctx.clock.now(),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=headers.items(),
-                body=body,
-                status=captured.status,
-                duration_ms=duration_ms,
-                operation_id=operation_id,
-            )
+        entry = functools.partial(
+            JournalEntry.capture,
+            id=ctx.journal.next_id(),
+            time=ctx.clock.now(),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            status=captured.status,
+            duration_ms=duration_ms,
+            operation_id=operation_id,
         )
+        # Built when first read, unless the body is large: the journal keeps only its start.
+        ctx.journal.record(entry if len(body) <= BODY_LIMIT else entry())
         if ctx.options.access_log:
             log.info(
                 "%s %s %s %d %.1fms",
@@ -253,6 +256,15 @@ class _Buffer:
             m.get("body", b"") for m in self.messages if m["type"] == "http.response.body"
         )
 
+    @property
+    def value(self) -> Any:
+        """The value the body encodes, when one ``JsonResponse`` message says so; else
+        ``_UNKNOWN``."""
+        bodies = [m for m in self.messages if m["type"] == "http.response.body"]
+        if len(bodies) == 1 and JSON_VALUE in bodies[0]:
+            return bodies[0][JSON_VALUE]
+        return _UNKNOWN
+
 
 def _oversized_head(headers: list[tuple[bytes, bytes]]) -> bool:
     if len(headers) > MAX_HEADERS:
@@ -265,8 +277,10 @@ def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) 
     raw = sink.body
     body: Any = raw
     if media_type and "json" in media_type.split(";")[0]:
+        body = sink.value
         try:
-            body = orjson.loads(raw) if raw else None
+            if body is _UNKNOWN:
+                body = orjson.loads(raw) if raw else None
         except orjson.JSONDecodeError:
             return [f"body is not valid JSON although labelled {media_type}"]
     if not raw and sink.status in (204, 304):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.errors import ApiError
 from mockserver.plugin import MockApi, RequestInfo
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from mockserver.examples import ExampleChoice
 
 __all__ = [
+    "JSON_VALUE",
     "PARSER_REFUSAL",
+    "JsonResponse",
     "encode_json",
     "error_response",
     "example_response",
@@ -36,7 +39,8 @@ PARSER_REFUSAL = (
 
 
 def new_request_id() -> str:
-    return f"req-{uuid.uuid4().hex[:16]}"
+    # Unique enough to tell requests apart, not a secret: no need for uuid4's system entropy.
+    return f"req-{random.getrandbits(64):016x}"
 
 
 def encode_json(body: Any) -> bytes:
@@ -47,8 +51,36 @@ def encode_json(body: Any) -> bytes:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(encode_json(body), status, headers, media_type="application/json")
+JSON_VALUE = "mockgate.json"
+"""Key of the value a JSON response encodes, on its ``http.response.body`` message."""
+
+
+class JsonResponse(Response):
+    """A JSON response whose body message also carries the value it encodes, so response
+    self-validation judges that value instead of parsing the bytes back (a middleware that
+    rewrites the body drops the key, and the bytes are parsed again)."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self, value: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.value = value
+        super().__init__(encode_json(value), status, headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message[JSON_VALUE] = self.value
+            await send(message)
+
+        await super().__call__(scope, receive, tagged)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    return JsonResponse(body, status, headers)
 
 
 def error_response(ctx: MockContext, error: ApiError, request: RequestInfo) -> Response:

@@ -15,8 +15,9 @@ __all__ = ["format_timestamp", "parse_timestamp", "to_millis"]
 
 def format_timestamp(moment: datetime) -> str:
     """``moment`` as ``toISOString()`` would print it (UTC, milliseconds truncated, ``Z``)."""
-    utc = _require_aware(moment).astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = _require_aware(moment).astimezone(UTC).replace(tzinfo=None)
+    # isoformat truncates to milliseconds as toISOString does, several times faster than strftime.
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 @functools.lru_cache(maxsize=16384)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from starlette.responses import Response
 
 from mockserver.app import context_of, create_app
 from mockserver.datasets import DatasetError
@@ -272,11 +273,22 @@ def test_swagger_ui_and_the_json_spec(mock_client, api, ui, spec):
     assert "swagger" in client.get("/__mockgate/ui/").text.lower()
 
 
-def test_self_validation_catches_a_response_that_breaks_the_spec(mock_client, monkeypatch):
+@pytest.mark.parametrize(
+    "shape",
+    [
+        # A value: judged as the handler returned it (JsonResponse carries it to the check).
+        pytest.param(lambda body: (body, 200), id="value"),
+        # Bytes only: judged by parsing them back.
+        pytest.param(
+            lambda body: Response(json.dumps(body), media_type="application/json"), id="bytes"
+        ),
+    ],
+)
+def test_self_validation_catches_a_response_that_breaks_the_spec(mock_client, monkeypatch, shape):
     client = mock_client("agentlens")
 
     async def wrong(ctx, id_):
-        return {"id": id_}, 200  # a Session without its required fields
+        return shape({"id": id_})  # a Session without its required fields
 
     monkeypatch.setattr(client.ctx.api.handlers, "get_session", wrong)
     app = create_app("agentlens", clock=client.ctx.clock, validate_responses=True)

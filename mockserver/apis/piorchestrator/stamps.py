@@ -16,7 +16,8 @@ __all__ = ["compact", "parse", "seconds_between", "shift", "stamp"]
 
 def stamp(moment: datetime) -> str:
     """``moment`` as ``2026-02-20T10:00:05Z`` (UTC, truncated to the second)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime: the same text, several times faster (every answer has a stamp).
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse(text: str) -> datetime:
