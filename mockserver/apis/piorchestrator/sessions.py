@@ -54,9 +54,14 @@ def by_session(captures: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[
 
 def summary(captures: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The counters and pair flags of a session's captures."""
-    successful = sum(1 for c in captures if succeeded(c))
-    tags = {c["capture_tag"] for c in captures if succeeded(c)}
-    before, after = "BEFORE_OPEN" in tags, "AFTER_CLOSE" in tags
+    # One pass: every list row computes this for its session on every request.
+    successful, before, after = 0, False, False
+    for capture in captures:
+        if succeeded(capture):
+            successful += 1
+            tag = capture["capture_tag"]
+            before = before or tag == "BEFORE_OPEN"
+            after = after or tag == "AFTER_CLOSE"
     return {
         "total_captures": len(captures),
         "successful_captures": successful,
