@@ -7,7 +7,6 @@ file by ``mockgate serve --reload``).
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -159,9 +158,9 @@ def _resolve(document: dict[str, Any], path: Path, *, resolve_types: int | None)
     # Not prance.ResolvingParser: it keeps every document it reads by URL for the life of the
     # process (fetch_url's default cache), so an edited file would parse as it first was; and it
     # parses with ruamel in pure Python, ~30x slower than ``yamltext``. The document as read now
-    # is resolved as prance does (each resolver reads referenced files afresh), on a copy, so
-    # ``document`` and ``resolved`` share nothing. Structural validation is speccheck's.
-    document = copy.deepcopy(document)
+    # is resolved as prance does (each resolver reads referenced files afresh); RefResolver works
+    # on its own deep copy, so ``document`` and ``resolved`` share nothing. Structural validation
+    # is speccheck's.
     options: dict[str, Any] = {"strict": True}
     if resolve_types is not None:
         options["resolve_types"] = resolve_types

@@ -128,8 +128,7 @@ class Journal:
         if limit is not None and limit < 0:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
         with self._lock:
-            if not all(isinstance(entry, JournalEntry) for entry in self._entries):
-                self._entries = deque(map(_built, self._entries), maxlen=self._entries.maxlen)
+            self._entries = deque(map(_built, self._entries), maxlen=self._entries.maxlen)
             found = [
                 entry
                 for entry in self._entries
