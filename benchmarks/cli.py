@@ -229,13 +229,13 @@ def _settings_json(settings: sections.Settings) -> dict[str, Any]:
 
 
 def _commit() -> str:
-    """The measured commit, marked when mockserver/ has uncommitted changes."""
+    """The measured commit, marked when mockgate/ has uncommitted changes."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "mockserver", "specs", "fixtures"],
+            ["git", "status", "--porcelain", "--", "mockgate", "specs", "fixtures"],
             cwd=REPO,
             capture_output=True,
             text=True,

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockserver.timestamps import format_timestamp
+from mockgate.core.timestamps import format_timestamp
 
 __all__ = ["MAX_EVENTS", "ingest_batches", "session_events"]
 

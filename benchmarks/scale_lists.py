@@ -21,13 +21,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mockserver.apis.agentlens import handlers as agentlens
-from mockserver.apis.state_tracking import handlers as tracking
-from mockserver.app import context_of, create_app
-from mockserver.clock import Clock
-from mockserver.context import MockContext
-from mockserver.store import Snapshot, load_json
-from mockserver.timestamps import format_timestamp, parse_timestamp
+from mockgate.apis.agentlens import handlers as agentlens
+from mockgate.apis.context import MockContext
+from mockgate.apis.state_tracking import handlers as tracking
+from mockgate.core.clock import Clock
+from mockgate.core.store import Snapshot, load_json
+from mockgate.core.timestamps import format_timestamp, parse_timestamp
+from mockgate.mockserver.app import context_of, create_app
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 # The clock during the measurement: past the demo's start, so demo sessions have grown.

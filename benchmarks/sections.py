@@ -36,8 +36,8 @@ from benchmarks.servers import (
     mockgate_command,
     prism_command,
 )
-from mockserver.catalog import bundled_apis
-from mockserver.cli.serve import FROZEN_START
+from mockgate.cli.serve import FROZEN_START
+from mockgate.openapi.catalog import bundled_apis
 
 __all__ = ["Settings", "image", "reads_and_writes", "scale", "startup"]
 

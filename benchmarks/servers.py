@@ -56,7 +56,7 @@ def mockgate_command(ports: dict[str, int]) -> list[str]:
     """``mockgate serve`` of ``ports``' APIs as benchmarked: self-validation on, no access log,
     a frozen clock (the same bytes on every request) and no rate limits (they would answer 429).
     """
-    command = [sys.executable, "-m", "mockserver", "serve", *ports]
+    command = [sys.executable, "-m", "mockgate", "serve", *ports]
     for api, port in ports.items():
         command += ["--port", f"{api}={port}"]
     return [

@@ -22,8 +22,8 @@ from typing import Any
 
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
 
-from mockserver.catalog import ApiSpec, bundled_apis
-from mockserver.schemas import ResponseValidator, compile_schema
+from mockgate.openapi.catalog import ApiSpec, bundled_apis
+from mockgate.openapi.schemas import ResponseValidator, compile_schema
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def test_installed_wheel_lists_the_bundled_specs(tmp_path):
     where = run(
         str(bin_dir / "python"),
         "-c",
-        "from mockserver.resources import specs_dir; print(specs_dir())",
+        "from mockgate.core.resources import specs_dir; print(specs_dir())",
     )
     assert Path(where.strip()).is_relative_to(site)
 
@@ -59,7 +59,7 @@ def test_installed_wheel_lists_the_bundled_specs(tmp_path):
     shipped = run(
         str(bin_dir / "python"),
         "-c",
-        "from mockserver.resources import fixtures_dir; print(*fixtures_dir().iterdir())",
+        "from mockgate.core.resources import fixtures_dir; print(*fixtures_dir().iterdir())",
     )
     assert "doc-examples" in shipped
     assert run(str(bin_dir / "mockgate"), "specs", "validate").count(": ok") == 4

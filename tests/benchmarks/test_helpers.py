@@ -20,8 +20,8 @@ from benchmarks.prism_spec import Capture, prism_document
 from benchmarks.report import MOCKGATE, PRISM, STARLETTE, Run, reads_table, scale_table
 from benchmarks.scale import MAX_EVENTS, ingest_batches
 from benchmarks.scenarios import credentials
-from mockserver.catalog import bundled_apis
-from mockserver.cli.serve import FROZEN_START
+from mockgate.cli.serve import FROZEN_START
+from mockgate.openapi.catalog import bundled_apis
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = {"sessions": [{"id": "sess_1"}], "total": 1, "hasMore": False}

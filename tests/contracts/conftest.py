@@ -13,10 +13,10 @@ import httpx
 import pytest
 import schemathesis
 
-from contracts.conformance import ConformanceOptions
-from contracts.findings import Finding, Report
-from contracts.runner import Target, VerifyOptions, verify
-from mockserver.app import context_of, create_app
+from mockgate.contracts.conformance import ConformanceOptions
+from mockgate.contracts.runner import Target, VerifyOptions, verify
+from mockgate.mockserver.app import context_of, create_app
+from mockgate.reports.findings import Finding, Report
 
 
 def _load_eagerly(package: Any) -> None:
@@ -39,7 +39,7 @@ def _load_eagerly(package: Any) -> None:
 
 for _package in (schemathesis, httpcore, httpx):
     _load_eagerly(_package)
-importlib.import_module("contracts.checks")  # registered once, before any pytester run
+importlib.import_module("mockgate.contracts.checks")  # registered once, before any pytester run
 
 AGENTLENS_KEY = "als_mockgate_dev_key"
 SEED = 1

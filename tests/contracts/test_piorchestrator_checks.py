@@ -17,15 +17,15 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-import contracts.checks.piorchestrator as pi  # registers the checks (until checks/__init__ does)
-from contracts import runner
-from contracts.exchange import Exchange
-from contracts.findings import Report
-from contracts.registry import checks_for
-from contracts.session import ProbeSession
-from mockserver.app import context_of, create_app
-from mockserver.catalog import get_api
-from mockserver.clock import Clock
+import mockgate.contracts.checks.piorchestrator as pi
+from mockgate.contracts import runner
+from mockgate.contracts.registry import checks_for
+from mockgate.contracts.session import ProbeSession
+from mockgate.core.clock import Clock
+from mockgate.mockserver.app import context_of, create_app
+from mockgate.openapi.catalog import get_api
+from mockgate.reports.exchange import Exchange
+from mockgate.reports.findings import Report
 from tests.contracts import variants as v
 from tests.contracts import variants_more as vm
 from tests.contracts.conftest import SEED, assert_caught_alone, describe, run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.recorded import ContractViolation, assert_conforms, exchange_errors
+from mockgate.contracts.recorded import ContractViolation, assert_conforms, exchange_errors
 
 AUTH = {"Authorization": "Bearer k"}
 SESSION = {

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from contracts.conformance import BUILTIN_DOCS
-from contracts.registry import checks_for
-from mockserver.apis.agentlens.hashchain import event_hash as mock_event_hash
+from mockgate.apis.agentlens.hashchain import event_hash as mock_event_hash
+from mockgate.contracts.conformance import BUILTIN_DOCS
+from mockgate.contracts.registry import checks_for
 from tests.contracts import variants as v
 from tests.contracts.conftest import (
     AGENTLENS_KEY,

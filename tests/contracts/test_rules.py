@@ -14,20 +14,20 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from contracts.checks.agentlens import (
+from mockgate.apis.agentlens.hashchain import event_hash as mock_event_hash
+from mockgate.contracts.checks.agentlens import (
     _Counts,
     _judge_counters,
     hash_chain,
     js_stringify,
     verify_chain,
 )
-from contracts.checks.auth import auth_required
-from contracts.checks.filters import filter_match
-from contracts.checks.paging import page_walk, paging_clamp
-from contracts.exchange import Exchange
-from contracts.session import ProbeSession
-from mockserver.apis.agentlens.hashchain import event_hash as mock_event_hash
-from mockserver.catalog import get_api
+from mockgate.contracts.checks.auth import auth_required
+from mockgate.contracts.checks.filters import filter_match
+from mockgate.contracts.checks.paging import page_walk, paging_clamp
+from mockgate.contracts.session import ProbeSession
+from mockgate.openapi.catalog import get_api
+from mockgate.reports.exchange import Exchange
 
 AGENTLENS = get_api("agentlens")
 STATE = get_api("state-tracking")

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-import contracts.checks.state_tracking as st  # registers the checks (until checks/__init__ does)
-from contracts import runner
-from contracts.exchange import Exchange
-from contracts.findings import Report
-from contracts.registry import checks_for
-from mockserver.app import context_of, create_app
-from mockserver.catalog import get_api
+import mockgate.contracts.checks.state_tracking as st
+from mockgate.contracts import runner
+from mockgate.contracts.registry import checks_for
+from mockgate.mockserver.app import context_of, create_app
+from mockgate.openapi.catalog import get_api
+from mockgate.reports.exchange import Exchange
+from mockgate.reports.findings import Report
 from tests.contracts import variants as v
 from tests.contracts import variants_more as vm
 from tests.contracts.conftest import SEED, assert_caught_alone, describe, run

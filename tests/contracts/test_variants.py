@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from contracts.registry import checks_for
+from mockgate.contracts.registry import checks_for
 from tests.contracts import variants as v
 from tests.contracts.conftest import (
     AGENTLENS_KEY,

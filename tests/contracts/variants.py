@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from contracts.checks.support import effective_limit, records, size_param
-from mockserver.catalog import get_api
+from mockgate.contracts.checks.support import effective_limit, records, size_param
+from mockgate.openapi.catalog import get_api
 
 __all__ = [
     "Mutation",

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 from starlette.responses import Response
 
-from mockserver.app import context_of, create_app
-from mockserver.datasets import DatasetError
+from mockgate.apis.datasets import DatasetError
+from mockgate.mockserver.app import context_of, create_app
 
 AGENTLENS = {"Authorization": "Bearer als_mockgate_dev_key"}
 STATE = {"X-API-Key": "st_mockgate_dev_key"}
@@ -310,7 +310,7 @@ def test_same_seed_and_start_give_the_same_bytes(mock_client):
 
 
 def test_an_operation_without_a_handler_answers_with_its_example(mock_client, monkeypatch):
-    from mockserver.plugin import load_api
+    from mockgate.apis.base import load_api
 
     monkeypatch.setattr(load_api("agentlens"), "handlers", SimpleNamespace())
     response = mock_client("agentlens").get("/api/sessions/anything", headers=AGENTLENS)

@@ -20,10 +20,10 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from mockserver.app import create_app
-from mockserver.cli.state import ServedState
-from mockserver.clock import Clock
-from mockserver.store.sqlite import StateFile
+from mockgate.cli.state import ServedState
+from mockgate.core.clock import Clock
+from mockgate.core.store.sqlite import StateFile
+from mockgate.mockserver.app import create_app
 
 AUTH = {"Authorization": "Bearer st_mockgate_dev_key"}
 WRITERS = 6
@@ -48,7 +48,7 @@ class Server:
                 [
                     sys.executable,
                     "-m",
-                    "mockserver",
+                    "mockgate",
                     "serve",
                     "state-tracking",
                     "--state-file",

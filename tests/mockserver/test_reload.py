@@ -28,10 +28,10 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from mockserver.app import context_of, create_app
-from mockserver.catalog import ApiSpec, bundled_apis, get_api, use_spec
-from mockserver.cli import cli
-from mockserver.reload import Reloader, merge_dataset, spec_files
+from mockgate.cli import cli
+from mockgate.mockserver.app import context_of, create_app
+from mockgate.mockserver.reload import Reloader, merge_dataset, spec_files
+from mockgate.openapi.catalog import ApiSpec, bundled_apis, get_api, use_spec
 
 AUTH = {"Authorization": "Bearer als_mockgate_dev_key"}
 
@@ -319,7 +319,7 @@ def test_serve_reload_follows_edits_on_disk(tmp_path):
     port = free_port()
     args = ["serve", "agentlens", "--port", f"agentlens={port}", "--spec", f"agentlens={spec}"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", *args, "--dataset", "docs", "--reload"],
+        [sys.executable, "-m", "mockgate", *args, "--dataset", "docs", "--reload"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.app import create_app
-from mockserver.clock import Clock
+from mockgate.core.clock import Clock
+from mockgate.mockserver.app import create_app
 from tests.reliability.inprocess import record_ids
 from tests.reliability.served import serve
 
@@ -23,8 +23,8 @@ SEED = 1
 
 def options_for(api: str, **options: Any) -> dict[str, Any]:
     """``create_app`` options: seeded, frozen clock, rate limits off (they would refuse the
-    volume sent here; tests/mockserver tests them), self-validation on (a response that breaks
-    the spec becomes a 500, which every test here catches)."""
+    volume sent here; tests/apis tests them), self-validation on (a response that breaks the
+    spec becomes a 500, which every test here catches)."""
     options.setdefault("seed", SEED)
     options.setdefault("clock", Clock(START, frozen=True))
     options.setdefault("validate_responses", True)

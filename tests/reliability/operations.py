@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.catalog import get_api
+from mockgate.openapi.catalog import get_api
 
 APIS = ("agentlens", "fasting", "piorchestrator", "state-tracking")
 

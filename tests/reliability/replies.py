@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from mockserver.catalog import get_api
-from mockserver.schemas import compile_schema
+from mockgate.openapi.catalog import get_api
+from mockgate.openapi.schemas import compile_schema
 
 # Where each API's error body carries its human-readable message.
 MESSAGE_FIELD = {

@@ -26,7 +26,7 @@ def free_port() -> int:
 def serve(apis: tuple[str, ...], *options: str, log: Path) -> Iterator[dict[str, str]]:
     """Serve ``apis`` with ``options``; yields each API's base URL once every one answers."""
     ports = {api: free_port() for api in apis}
-    command = [sys.executable, "-m", "mockserver", "serve", *apis, *options]
+    command = [sys.executable, "-m", "mockgate", "serve", *apis, *options]
     command += [arg for api, port in ports.items() for arg in ("--port", f"{api}={port}")]
     urls = {api: f"http://127.0.0.1:{port}" for api, port in ports.items()}
     with log.open("w") as out:

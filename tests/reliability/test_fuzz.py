@@ -15,10 +15,10 @@ import os
 
 import pytest
 
-from contracts.conformance import ConformanceOptions, run_conformance
-from contracts.findings import Report
-from mockserver.app import create_app
-from mockserver.catalog import get_api
+from mockgate.contracts.conformance import ConformanceOptions, run_conformance
+from mockgate.mockserver.app import create_app
+from mockgate.openapi.catalog import get_api
+from mockgate.reports.findings import Report
 from tests.reliability.conftest import APIS, options_for
 
 DEFAULT_EXAMPLES = 50

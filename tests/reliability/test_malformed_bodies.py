@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.middleware import MAX_BODY_BYTES
+from mockgate.mockserver.middleware import MAX_BODY_BYTES
 from tests.reliability.inprocess import send
 from tests.reliability.operations import Op, with_body
 from tests.reliability.replies import assert_refused

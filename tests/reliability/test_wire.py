@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from mockserver.middleware import MAX_BODY_BYTES
+from mockgate.mockserver.middleware import MAX_BODY_BYTES
 from tests.reliability import wire
 from tests.reliability.conftest import APIS
 from tests.reliability.replies import Reply, assert_no_file, assert_refused, error_problems

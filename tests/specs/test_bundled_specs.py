@@ -8,8 +8,8 @@ from typing import Any
 import connexion
 import pytest
 
-from mockserver.catalog import HTTP_METHODS, ApiSpec, bundled_apis
-from mockserver.speccheck import check_spec
+from mockgate.openapi.catalog import HTTP_METHODS, ApiSpec, bundled_apis
+from mockgate.openapi.speccheck import check_spec
 
 DOCUMENTED_PORTS = {
     "agentlens": 3400,

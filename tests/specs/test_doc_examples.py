@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator
 
-from mockserver.catalog import bundled_apis
-from mockserver.resources import fixtures_dir
+from mockgate.core.resources import fixtures_dir
+from mockgate.openapi.catalog import bundled_apis
 
 DOCS = fixtures_dir() / "doc-examples"
 API_DOCUMENTS = {

@@ -1,0 +1,5 @@
+"""``python -m mockgate``: the ``mockgate`` command."""
+
+from mockgate.cli import main
+
+main()

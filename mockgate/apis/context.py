@@ -1,0 +1,75 @@
+"""Everything one running mock holds: its spec, state, clock, journal, faults and options.
+
+One ``MockContext`` per mock app, built by ``create_app`` and handed to every handler (bound as
+its first argument) and to the middleware; there are no module globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from mockgate.apis.base import MockApi
+from mockgate.core.clock import Clock
+from mockgate.core.faults import FaultBook
+from mockgate.core.journal import Journal
+from mockgate.core.store import Store
+from mockgate.openapi.catalog import ApiSpec
+from mockgate.openapi.routes import RouteTable
+from mockgate.openapi.schemas import ResponseValidator
+
+__all__ = ["MockContext", "MockOptions"]
+
+
+@dataclass(frozen=True)
+class MockOptions:
+    seed: int = 0
+    dataset: str = "demo"
+    api_keys: tuple[str, ...] = ()
+    validate_responses: bool = False
+    cors: bool = True
+    cors_origins: tuple[str, ...] = ()
+    access_log: bool = False
+    # "off", "docs" (the documented limits) or a number of requests per minute; None = the
+    # API's default. Only APIs that document rate limits use it.
+    rate_limit: str | None = None
+
+
+@dataclass
+class MockContext:
+    spec: ApiSpec
+    api: MockApi
+    store: Store
+    clock: Clock
+    options: MockOptions
+    started_at: datetime
+    routes: RouteTable
+    journal: Journal = field(default_factory=Journal)
+    faults: FaultBook = field(default_factory=FaultBook)
+    violations: list[str] = field(default_factory=list)
+    # Set when responses are checked against the spec before they leave.
+    validator: ResponseValidator | None = None
+    # A named behaviour of the API (``MockApi.scenarios``), e.g. an old server's; None = normal.
+    scenario: str | None = None
+    # What else ``reset`` clears, registered by an API (e.g. its rate-limit windows).
+    on_reset: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        return self.options.api_keys or self.api.default_keys()
+
+    def reset(self) -> None:
+        """Back to the seeded state: data, journal, faults, scenario, what the API registered.
+        The clock keeps its time."""
+        self.store.reset()
+        self.journal.clear()
+        self.faults.clear()
+        self.violations.clear()
+        self.scenario = None
+        for hook in self.on_reset:
+            hook()

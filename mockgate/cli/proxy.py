@@ -1,0 +1,138 @@
+"""``mockgate proxy``: a validating reverse proxy in front of a real implementation of an API."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from mockgate.openapi.catalog import bundled_apis
+
+__all__ = ["proxy"]
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+def _upstream(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(
+            f"{value!r}: expected an http(s) URL such as http://127.0.0.1:3000",
+            param_hint="--upstream",
+        )
+    if parts.query or parts.fragment:
+        raise click.BadParameter(
+            f"{value!r}: no query or fragment, please", param_hint="--upstream"
+        )
+    return value
+
+
+@click.command()
+@click.argument("api", type=click.Choice(sorted(bundled_apis())), metavar="API")
+@click.option("--upstream", required=True, metavar="URL", help="The real server to forward to.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (default: the API's documented port).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Answer a response that breaks the spec with a 502 (in the API's error shape) that "
+    "says why, instead of passing it on.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a report when the proxy stops (Ctrl-C, SIGTERM): FILE.json, FILE.xml (JUnit: "
+    "a test case per operation and check) or FILE.html.",
+)
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds the upstream has to answer before the client gets a 504.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def proxy(
+    api: str,
+    upstream: str,
+    host: str,
+    port: int | None,
+    strict: bool,
+    report_path: Path | None,
+    timeout: float,
+    log_level: str,
+) -> None:
+    """Forward API's traffic to --upstream and check every exchange against the spec.
+
+    Requests go to the upstream as the client sent them, credentials included (hop-by-hop
+    headers dropped, Host rewritten, X-Forwarded-For added; redirects are passed back, not
+    followed). The proxy judges the upstream: a request that breaks the spec, or that the spec
+    does not have, is recorded as the client's violation and still forwarded. A response that
+    breaks the spec is logged and recorded; with --strict the client gets a 502 saying why.
+    Images and other bodies that are neither JSON nor text pass through byte-identical (their
+    status, content type and headers are checked).
+
+    Violations, each with its exchange (credentials redacted): GET /__mockgate/violations on
+    the proxy; DELETE clears them. Nothing under /__mockgate is forwarded. Upstream down: 502;
+    too slow: 504; request body over 10 MiB: 413; all in the API's own error shape.
+    """
+    from mockgate.mockserver.responses import parser_refusal
+    from mockgate.mockserver.server import MockServer, serve
+    from mockgate.proxy.app import ADMIN_PREFIX, ProxyOptions, create_proxy_app, proxy_of
+    from mockgate.proxy.report import report_format, write_report
+
+    upstream = _upstream(upstream)
+    if report_path is not None:
+        try:
+            report_format(report_path)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--report") from None
+    port = port or bundled_apis()[api].default_port or 8000
+    target = urlsplit(upstream)
+    if target.port == port and target.hostname in _LOOPBACK and host in _LOOPBACK:
+        raise click.BadParameter(
+            f"the proxy would listen on port {port} and forward to itself; choose another "
+            "--port (the upstream usually has the API's documented port)",
+            param_hint="--port",
+        )
+
+    logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    app = create_proxy_app(api, upstream, ProxyOptions(strict=strict, timeout=timeout))
+    base = f"http://{host}:{port}"
+
+    def banner() -> None:
+        mode = "strict: violating responses become 502" if strict else "recording violations"
+        click.echo(
+            f"mockgate proxy: {api} on {base} -> {upstream} ({mode}); "
+            f"violations at {base}{ADMIN_PREFIX}/violations; Ctrl-C stops"
+        )
+
+    started = time.monotonic()
+    refusal = parser_refusal(proxy_of(app).plugin, lambda: datetime.now(UTC))
+    serve([MockServer(api, host, port, app, refusal)], log_level=log_level, on_ready=banner)
+    store = proxy_of(app).violations
+    click.echo(f"mockgate proxy: {store.exchanges} exchange(s), {len(store)} violation(s)")
+    if report_path is not None:
+        write_report(
+            store,
+            report_path,
+            api=api,
+            upstream=upstream,
+            strict=strict,
+            elapsed=time.monotonic() - started,
+        )
+        click.echo(f"report: {report_path}")

@@ -1,0 +1,343 @@
+"""Schema and stateful conformance: schemathesis' engine, with mockgate's response checks added.
+
+The engine generates valid and invalid requests for every operation (the spec's examples
+first), follows the spec's links for stateful sequences, and runs its own checks plus every
+registered ``response_check``. Its failures become ``Finding``s with curl reproductions.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
+
+from mockgate.contracts.registry import CHECKS, checks_for
+from mockgate.openapi.catalog import ApiSpec
+from mockgate.reports.exchange import Exchange
+from mockgate.reports.findings import Finding, Report
+
+__all__ = ["ConformanceOptions", "run_conformance"]
+
+# Checks of schemathesis that mockgate replaces with a variant that honours its extensions.
+_REPLACED = {
+    "positive_data_acceptance": "mockgate_positive_data_acceptance",
+    "use_after_free": "mockgate_use_after_free",
+}
+
+
+@dataclass(frozen=True)
+class ConformanceOptions:
+    max_examples: int = 25
+    seed: int | None = None
+    workers: int = 1
+    read_only: bool = False
+    include_checks: frozenset[str] | None = None  # None = every check
+    exclude_checks: frozenset[str] = frozenset()
+    stateful: bool = True
+    fail_fast: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def run_conformance(
+    api: ApiSpec,
+    report: Report,
+    *,
+    credentials: tuple[str, ...],
+    options: ConformanceOptions,
+    base_url: str | None = None,
+    app: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds."""
+    _install_adapters()
+    config = SchemathesisConfig.from_dict(_config(api, credentials, options, base_url))
+    schema = schemathesis.openapi.from_dict(api.bundle(), config=config)
+    if app is not None:
+        schema.app = app
+    if options.read_only:
+        schema = schema.include(method=["GET", "HEAD", "OPTIONS"])
+    with _running(schema, api):
+        for event in from_schema(schema).execute():
+            if progress is not None and isinstance(event, events.ScenarioStarted):
+                progress(f"{event.phase.value}: {event.label}")
+            if isinstance(event, events.ScenarioFinished):
+                _collect(event.recorder, report)
+            elif isinstance(event, events.NonFatalError):
+                report.errors.append(f"{event.label}: {event.value}")
+            elif isinstance(event, events.FatalError):
+                report.errors.append(f"schemathesis stopped: {event.exception}")
+
+
+def _config(
+    api: ApiSpec,
+    credentials: tuple[str, ...],
+    options: ConformanceOptions,
+    base_url: str | None,
+) -> dict[str, Any]:
+    names = _check_names(api, options)
+    config: dict[str, Any] = {
+        "generation": {"max-examples": options.max_examples},
+        "checks": {"enabled": False} | {name: {"enabled": True} for name in names},
+        "phases": {"stateful": {"enabled": options.stateful and not options.read_only}},
+        "workers": options.workers,
+        # A protected route answering 307 to a sign-in page must not look "enforced".
+        "max-redirects": 0,
+        "headers": dict(options.headers),
+    }
+    if options.seed is not None:
+        config["seed"] = options.seed
+    if options.fail_fast:
+        config["max-failures"] = 1
+    if base_url is not None:
+        config["base-url"] = base_url
+    auth = _auth(api, credentials)
+    if auth:
+        config["auth"] = {"openapi": auth}
+    return config
+
+
+def _auth(api: ApiSpec, credentials: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The credential for every security scheme, so schemathesis can also leave it out."""
+    if not credentials:
+        return {}
+    schemes = api.document.get("components", {}).get("securitySchemes", {})
+    auth = {}
+    for name, scheme in schemes.items():
+        if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+            auth[name] = {"bearer": credentials[0]}
+        elif scheme.get("type") == "apiKey":
+            auth[name] = {"api_key": credentials[0]}
+    return auth
+
+
+# schemathesis' checks that every suite runs, with what each asserts (shown in reports).
+BUILTIN_DOCS = {
+    "not_a_server_error": "No request, valid or not, gets a 5xx.",
+    "status_code_conformance": "Every status code is one the operation declares.",
+    "content_type_conformance": "Every response's Content-Type is one the spec declares.",
+    "response_schema_conformance": "Every response body matches its declared schema.",
+    "response_headers_conformance": "Declared required response headers are present and valid.",
+    "negative_data_rejection": "Requests that break the spec's parameter or body schemas are "
+    "rejected with a 4xx.",
+    "use_after_free": "What was deleted cannot be read again (stateful sequences).",
+    "ensure_resource_availability": "What was created can be read (stateful sequences).",
+    "missing_required_header": "Leaving out a required request header gets a 4xx.",
+    "ignored_auth": "Protected operations refuse requests without (or with wrong) credentials.",
+    "unsupported_method": "A method the path does not support gets 405 with an Allow header.",
+    "positive_data_acceptance": "Requests that satisfy the spec are accepted (paging values "
+    "outside the documented range excepted: a server may clamp or reject them).",
+}
+BUILTIN_CHECKS = tuple(name for name in BUILTIN_DOCS if name not in _REPLACED)
+
+
+def _check_names(api: ApiSpec, options: ConformanceOptions) -> list[str]:
+    names = [*BUILTIN_CHECKS, *_REPLACED.values()]
+    names += [f"mockgate_{c.name}" for c in checks_for(api.name) if c.kind == "response"]
+    wanted = options.include_checks
+    return [
+        n
+        for n in names
+        if (wanted is None or _public(n) in wanted) and _public(n) not in options.exclude_checks
+    ]
+
+
+def _public(name: str) -> str:
+    """The name a person uses for a check (without the adapter prefix)."""
+    return name.removeprefix("mockgate_")
+
+
+# --- adapters: mockgate's response checks as schemathesis checks ----------------------------
+
+_APIS: dict[int, ApiSpec] = {}
+_installed = threading.Lock()
+_adapters_ready = False
+
+
+class _running:
+    """Makes the run's ``ApiSpec`` visible to the adapters while the engine runs."""
+
+    def __init__(self, schema: Any, api: ApiSpec) -> None:
+        self.key = id(schema)
+        self.api = api
+
+    def __enter__(self) -> None:
+        _APIS[self.key] = self.api
+
+    def __exit__(self, *exc: object) -> None:
+        _APIS.pop(self.key, None)
+
+
+def _install_adapters() -> None:
+    global _adapters_ready
+    with _installed:
+        if _adapters_ready:
+            return
+        checks_for("")  # imports every check module
+        for check in CHECKS.values():
+            if check.kind == "response":
+                schemathesis.check(_adapter(check.name, check.function))
+        schemathesis.check(_positive_data_acceptance_adapter())
+        schemathesis.check(_use_after_free_adapter())
+        _adapters_ready = True
+
+
+def _adapter(name: str, function: Callable[..., Any]) -> Callable[..., None]:
+    def adapter(ctx: Any, response: Any, case: Any) -> None:
+        api = _APIS.get(id(case.operation.schema))
+        if api is None:
+            return
+        problems = list(function(_exchange(case, response), api))
+        if problems:
+            raise AssertionError("; ".join(problems))
+
+    adapter.__name__ = f"mockgate_{name}"
+    adapter.__doc__ = CHECKS[name].doc
+    return adapter
+
+
+def _positive_data_acceptance_adapter() -> Callable[..., Any]:
+    def mockgate_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> Any:
+        """Valid data is accepted, except paging values outside the documented range, which a
+        server may clamp or reject (x-mockgate-limit), and refusals the documented rules make
+        for the state of the records (x-mockgate-state-rules, e.g. a heartbeat on a finished
+        session)."""
+        operation = _resolved_operation(case)
+        if operation is None:
+            return positive_data_acceptance(ctx, response, case)
+        if response.status_code in operation.get("x-mockgate-state-rules", ()):
+            return None
+        if _outside_paging_bounds(operation, case):
+            return None
+        return positive_data_acceptance(ctx, response, case)
+
+    return mockgate_positive_data_acceptance
+
+
+def _use_after_free_adapter() -> Callable[..., Any]:
+    def mockgate_use_after_free(ctx: Any, response: Any, case: Any) -> Any:
+        """What a DELETE removed cannot be read again, except after a documented soft delete
+        (x-mockgate-soft-delete: the record stays, e.g. marked completed)."""
+        api = _APIS.get(id(case.operation.schema))
+        soft = _soft_deletes(api) if api is not None else frozenset()
+        if soft:
+            ctx = _without_related(ctx, soft)
+        return use_after_free(ctx, response, case)
+
+    return mockgate_use_after_free
+
+
+def _soft_deletes(api: ApiSpec) -> frozenset[str]:
+    return frozenset(
+        op.path
+        for op in api.operations
+        if op.method == "DELETE"
+        and op.operation_id
+        and api.operation_by_id(op.operation_id).get("x-mockgate-soft-delete")
+    )
+
+
+class _SoftDeleteBlind:
+    """The check context's history with soft DELETEs left out."""
+
+    def __init__(self, internals: Any, soft: frozenset[str]) -> None:
+        self._internals = internals
+        self._soft = soft
+
+    def find_related(self, *, case_id: str) -> Any:
+        for case in self._internals.find_related(case_id=case_id):
+            if case.operation.method.lower() == "delete" and case.operation.path in self._soft:
+                continue
+            yield case
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._internals, name)
+
+
+def _without_related(ctx: Any, soft: frozenset[str]) -> Any:
+    blind = copy.copy(ctx)
+    blind.internals = _SoftDeleteBlind(ctx.internals, soft)
+    return blind
+
+
+def _resolved_operation(case: Any) -> dict[str, Any] | None:
+    api = _APIS.get(id(case.operation.schema))
+    operation_id = case.operation.definition.raw.get("operationId")
+    if api is None or operation_id is None:
+        return None
+    return api.operation_by_id(operation_id)
+
+
+def _outside_paging_bounds(operation: dict[str, Any], case: Any) -> bool:
+    for param in operation.get("parameters", []):
+        limit = param.get("x-mockgate-limit") if isinstance(param, dict) else None
+        if not limit or limit.get("out_of_range") == "clamp":
+            continue
+        value = (case.query or {}).get(param.get("name"))
+        if value is None:
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return True
+        low, high = limit.get("minimum", 0), limit.get("maximum")
+        if number < low or (high is not None and number > high):
+            return True
+    return False
+
+
+def _exchange(case: Any, response: Any) -> Exchange:
+    request = response.request
+    return Exchange(
+        operation_id=case.operation.definition.raw.get("operationId", case.operation.label),
+        method=case.method.upper(),
+        path=case.operation.path,
+        url=str(request.url),
+        status=response.status_code,
+        response_headers={k.lower(): _first(v) for k, v in response.headers.items()},
+        content=response.content or b"",
+        query=dict(case.query or {}),
+        path_params=dict(case.path_parameters or {}),
+        headers={k: _first(v) for k, v in (request.headers or {}).items()},
+        body=case.body if not _is_unset(case.body) else None,
+    )
+
+
+def _first(value: Any) -> str:
+    return value[0] if isinstance(value, list) and value else str(value)
+
+
+def _is_unset(value: Any) -> bool:
+    return type(value).__name__ == "NotSet"
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _collect(recorder: Any, report: Report) -> None:
+    for case_id, nodes in recorder.checks.items():
+        case_node = recorder.cases.get(case_id)
+        operation = _operation_of(case_node.value) if case_node else recorder.label
+        for node in nodes:
+            check = _public(node.name)
+            if node.failure_info is None:
+                report.passed[(operation, check)] += 1
+                continue
+            failure = node.failure_info.failure
+            steps = tuple(step.curl for step in node.failure_info.steps) or (
+                node.failure_info.code_sample,
+            )
+            message = (
+                failure.title if not failure.message else f"{failure.title}: {failure.message}"
+            )
+            report.add(Finding(check, operation, message.strip(), steps))
+
+
+def _operation_of(case: Any) -> str:
+    return case.operation.definition.raw.get("operationId", case.operation.label)

@@ -1,0 +1,159 @@
+"""``verify``: one conformance run against one implementation of one API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from mockgate.contracts.conformance import ConformanceOptions, run_conformance
+from mockgate.contracts.registry import checks_for
+from mockgate.contracts.session import ProbeSession, RateLimited, ReadOnly
+from mockgate.openapi.catalog import get_api
+from mockgate.reports.findings import Report
+
+__all__ = ["Target", "VerifyOptions", "verify"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is checked: a base URL, or an in-process ASGI app (our own CI's fast path)."""
+
+    api: str
+    base_url: str | None = None
+    app: Any = None
+    credentials: tuple[str, ...] = ()  # API keys or session tokens; the first is the main one
+    headers: dict[str, str] = field(default_factory=dict)  # sent as given on every request
+
+    @property
+    def label(self) -> str:
+        return self.base_url or f"in-process {self.api} app"
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    conformance: ConformanceOptions = field(default_factory=ConformanceOptions)
+    probes: bool = True
+
+
+def verify(
+    target: Target,
+    options: VerifyOptions | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Every way ``target`` departs from the contract of ``target.api``; ``progress`` hears
+    what is being checked."""
+    options = options or VerifyOptions()
+    api = get_api(target.api)
+    report = Report(api=target.api, target=target.label)
+    started = time.monotonic()
+    with _client(target) as client:
+        refused = _credentials_refused(target, client)
+    if refused:
+        # Every protected request would be refused: a "pass" would mean nothing.
+        report.errors.append(refused)
+        report.elapsed = time.monotonic() - started
+        return report
+    run_conformance(
+        api,
+        report,
+        credentials=target.credentials,
+        options=options.conformance,
+        base_url=target.base_url,
+        app=target.app,
+        progress=progress,
+    )
+    if options.probes:
+        with _client(target) as client:
+            _run_probes(target, client, report, options.conformance, progress)
+    report.elapsed = time.monotonic() - started
+    return report
+
+
+def _credentials_refused(target: Target, client: httpx.Client) -> str | None:
+    """Why the suite cannot judge the protected operations, or None when it can."""
+    api = get_api(target.api)
+    if not api.document.get("security"):
+        return None
+    probe_op = next(
+        (
+            op
+            for op in api.operations
+            if op.method == "GET"
+            and "{" not in op.path
+            and api.operation_by_id(op.operation_id or "").get("security") != []
+        ),
+        None,
+    )
+    if probe_op is None or probe_op.operation_id is None:
+        return None
+    if not target.credentials:
+        return f"{target.api} requires credentials: pass --api-key (or --mockgate-api-key)"
+    session = ProbeSession(api, client, credentials=target.credentials, headers=target.headers)
+    try:
+        exchange = session.call(probe_op.operation_id)
+    except RateLimited:
+        return None
+    if exchange.status in (401, 403):
+        return (
+            f"the credential was refused ({exchange.describe()}): every protected operation "
+            "would answer the same, so nothing could be judged; pass a valid --api-key"
+        )
+    return None
+
+
+def _client(target: Target) -> httpx.Client:
+    if target.app is not None:
+        from starlette.testclient import TestClient
+
+        return TestClient(target.app, base_url="http://mock", raise_server_exceptions=False)
+    # No redirects and no cookie jar: a probe sends exactly the credentials it means to.
+    return httpx.Client(base_url=target.base_url or "", follow_redirects=False, timeout=30)
+
+
+def _run_probes(
+    target: Target,
+    client: httpx.Client,
+    report: Report,
+    options: ConformanceOptions,
+    progress: Callable[[str], None] | None,
+) -> None:
+    api = get_api(target.api)
+    for check in checks_for(target.api):
+        if check.kind != "probe" or not _selected(check.name, options):
+            continue
+        if check.writes and options.read_only:
+            report.skipped.append(f"{check.name}: sends writes (read-only mode)")
+            continue
+        if progress is not None:
+            progress(f"probe: {check.name}")
+        session = ProbeSession(
+            api,
+            client,
+            credentials=target.credentials,
+            headers=target.headers,
+            read_only=options.read_only,
+        )
+        client.cookies.clear()
+        try:
+            findings = list(check.function(session))  # type: ignore[call-arg]
+        except (RateLimited, ReadOnly) as exc:
+            report.skipped.append(f"{check.name}: {exc}")
+            continue
+        except httpx.TransportError as exc:
+            report.errors.append(f"{check.name}: {type(exc).__name__}: {exc}")
+            continue
+        for finding in findings:
+            report.add(finding)
+        failed = {f.operation for f in findings if f.check == check.name}
+        for operation in {e.operation_id for e in session.exchanges} - failed:
+            report.passed[(operation, check.name)] += 1
+
+
+def _selected(name: str, options: ConformanceOptions) -> bool:
+    wanted = options.include_checks
+    return (wanted is None or name in wanted) and name not in options.exclude_checks

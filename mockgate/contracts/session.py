@@ -1,0 +1,128 @@
+"""What a probe talks through: the API's operations by operationId, with credentials applied
+the way the spec says, every exchange recorded, and rate limits honoured (never reported)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from mockgate.openapi.catalog import ApiSpec
+from mockgate.reports.exchange import Exchange
+
+__all__ = ["ProbeSession", "RateLimited", "ReadOnly", "credential_headers"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_MAX_RATE_LIMIT_WAIT = 65.0  # seconds a probe may spend waiting out 429s in total
+
+
+class RateLimited(Exception):
+    """The server kept answering 429 beyond the waiting budget: the probe is skipped, not failed."""
+
+
+class ReadOnly(Exception):
+    """A probe tried an unsafe method in read-only mode."""
+
+
+def credential_headers(api: ApiSpec, credential: str) -> dict[str, str]:
+    """Headers that present ``credential`` through the first scheme the spec accepts."""
+    schemes = api.document.get("components", {}).get("securitySchemes", {})
+    for requirement in api.document.get("security", []):
+        for name in requirement:
+            scheme = schemes.get(name, {})
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+                return {"Authorization": f"Bearer {credential}"}
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                return {scheme["name"]: credential}
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "cookie":
+                return {"Cookie": f"{scheme['name']}={credential}"}
+    return {}
+
+
+class ProbeSession:
+    def __init__(
+        self,
+        api: ApiSpec,
+        client: httpx.Client,
+        *,
+        credentials: tuple[str, ...] = (),
+        headers: Mapping[str, str] | None = None,
+        read_only: bool = False,
+        sleep: Any = time.sleep,
+    ) -> None:
+        self.api = api
+        self.client = client
+        self.credentials = credentials
+        self.headers = dict(headers or {})
+        self.read_only = read_only
+        self.exchanges: list[Exchange] = []
+        self._sleep = sleep
+        self._waited = 0.0
+
+    def call(
+        self,
+        operation_id: str,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        query: Mapping[str, Any] | None = None,
+        body: Any = None,
+        credential: str | bool | None = True,
+        headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """Call ``operation_id``. ``credential``: True = the first configured one, a string =
+        that one, None/False = none at all."""
+        method, template = self._operation(operation_id)
+        if self.read_only and method not in SAFE_METHODS:
+            raise ReadOnly(f"{method} {template} in read-only mode")
+        path = template
+        for name, value in (path_params or {}).items():
+            path = path.replace("{" + name + "}", quote(str(value), safe=""))
+        sent = dict(self.headers)
+        if credential is True and self.credentials:
+            credential = self.credentials[0]
+        if isinstance(credential, str):
+            sent |= credential_headers(self.api, credential)
+        sent |= dict(headers or {})
+        params = {k: v for k, v in (query or {}).items() if v is not None}
+        while True:
+            response = self.client.request(
+                method, path, params=params, headers=sent, json=body if body is not None else None
+            )
+            if response.status_code != 429:
+                break
+            self._wait(response)
+        exchange = Exchange(
+            operation_id=operation_id,
+            method=method,
+            path=template,
+            url=str(response.request.url),
+            status=response.status_code,
+            response_headers={k.lower(): v for k, v in response.headers.items()},
+            content=response.content,
+            query=params,
+            path_params=dict(path_params or {}),
+            headers=sent,
+            body=body,
+        )
+        self.exchanges.append(exchange)
+        return exchange
+
+    def _operation(self, operation_id: str) -> tuple[str, str]:
+        for op in self.api.operations:
+            if op.operation_id == operation_id:
+                return op.method, op.path
+        raise KeyError(f"{self.api.name} has no operation {operation_id}")
+
+    def _wait(self, response: httpx.Response) -> None:
+        try:
+            delay = float(response.headers.get("retry-after", "1"))
+        except ValueError:
+            delay = 1.0
+        delay = min(max(delay, 0.5), 60.0)
+        if self._waited + delay > _MAX_RATE_LIMIT_WAIT:
+            raise RateLimited(f"still rate-limited after waiting {self._waited:.0f}s")
+        self._waited += delay
+        self._sleep(delay)

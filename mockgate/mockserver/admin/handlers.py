@@ -1,0 +1,128 @@
+"""Handlers of the admin API: thin wrappers over the context's store, journal, clock, faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockgate.apis.context import MockContext
+from mockgate.core.clock import parse_duration
+from mockgate.core.errors import FieldError, MockError
+from mockgate.core.faults import Fault
+from mockgate.core.store import load_json
+from mockgate.core.timestamps import format_timestamp, parse_timestamp
+from mockgate.mockserver.responses import encode_json
+
+Reply = tuple[Any, int]
+
+
+async def admin_health(ctx: MockContext) -> Reply:
+    return {
+        "status": "ok",
+        "api": ctx.name,
+        "dataset": ctx.options.dataset,
+        "seed": ctx.options.seed,
+        "started_at": format_timestamp(ctx.started_at),
+        "now": format_timestamp(ctx.clock.now()),
+    }, 200
+
+
+async def admin_reset(ctx: MockContext) -> Reply:
+    ctx.reset()
+    return None, 204
+
+
+async def admin_get_state(ctx: MockContext) -> Reply:
+    return ctx.store.snapshot(), 200
+
+
+async def admin_put_state(ctx: MockContext, body: dict[str, Any]) -> Reply:
+    try:
+        load_json(ctx.store, encode_json(body))
+    except ValueError as exc:
+        raise MockError(400, str(exc), (FieldError("body", str(exc)),)) from None
+    return None, 204
+
+
+async def admin_list_requests(
+    ctx: MockContext,
+    method: str | None = None,
+    path_prefix: str | None = None,
+    operation_id: str | None = None,
+    limit: int | None = None,
+) -> Reply:
+    entries = ctx.journal.entries(
+        method=method, path_prefix=path_prefix, operation_id=operation_id, limit=limit
+    )
+    return {"requests": [e.to_json() for e in entries]}, 200
+
+
+async def admin_clear_requests(ctx: MockContext) -> Reply:
+    ctx.journal.clear()
+    return None, 204
+
+
+async def admin_get_clock(ctx: MockContext) -> Reply:
+    return ctx.clock.state().to_json(), 200
+
+
+async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> Reply:
+    steps = []
+    try:
+        if "set" in body:
+            steps.append(("set", parse_timestamp(body["set"])))
+        if "advance" in body:
+            steps.append(("advance", parse_duration(body["advance"])))
+        if "speed" in body and not body["speed"] > 0:
+            raise ValueError(f"speed {body['speed']}: must be a positive factor")
+    except (ValueError, OverflowError) as exc:
+        raise MockError(
+            400, f"Invalid clock change: {exc}", (FieldError("body", str(exc)),)
+        ) from None
+    # Applied only once everything parsed: a bad request changes nothing.
+    for kind, value in steps:
+        if kind == "set":
+            ctx.clock.set(value)
+        else:
+            ctx.clock.advance(value)
+    if "freeze" in body:
+        ctx.clock.freeze(body["freeze"])
+    if "speed" in body:
+        ctx.clock.set_speed(float(body["speed"]))
+    return ctx.clock.state().to_json(), 200
+
+
+async def admin_list_faults(ctx: MockContext) -> Reply:
+    return {"faults": ctx.faults.list()}, 200
+
+
+async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> Reply:
+    known = {op.operation_id for op in ctx.spec.operations if op.operation_id}
+    try:
+        fault = Fault.from_json(body, known_operations=known)
+    except ValueError as exc:
+        raise MockError(400, f"Invalid fault: {exc}", (FieldError("body", str(exc)),)) from None
+    fault_id = ctx.faults.add(fault)
+    return next(f for f in ctx.faults.list() if f["id"] == fault_id), 201
+
+
+async def admin_clear_faults(ctx: MockContext) -> Reply:
+    ctx.faults.clear()
+    return None, 204
+
+
+async def admin_list_violations(ctx: MockContext) -> Reply:
+    return {"violations": list(ctx.violations)}, 200
+
+
+async def admin_get_scenario(ctx: MockContext) -> Reply:
+    return {"name": ctx.scenario, "available": dict(ctx.api.scenarios)}, 200
+
+
+async def admin_set_scenario(ctx: MockContext, body: dict[str, Any]) -> Reply:
+    name = body["name"]
+    if name is not None and name not in ctx.api.scenarios:
+        known = ", ".join(ctx.api.scenarios) or "none"
+        message = f"{ctx.name} has no scenario {name!r} (scenarios: {known})"
+        raise MockError(400, message, (FieldError("body.name", message),))
+    ctx.scenario = name
+    return await admin_get_scenario(ctx)

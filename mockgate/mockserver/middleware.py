@@ -1,0 +1,318 @@
+"""The request pipeline every mock shares, in front of the API's middleware and operations.
+
+For each request to the API (not to ``/__mockgate`` or the docs): a request id, the route, the
+body (refused above ``MAX_BODY_BYTES`` before it is read), the journal entry, faults and
+``Prefer`` (status, example, dynamic, delay), response self-validation when asked for, and one
+access-log line. Every response, admin ones included, commits the store before it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.responses import Response
+
+from mockgate.apis.base import RequestInfo
+from mockgate.apis.context import MockContext
+from mockgate.core.errors import ApiError
+from mockgate.core.journal import BODY_LIMIT, JournalEntry
+from mockgate.mockserver.asgi import (
+    MAX_BODY_BYTES,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    declared_length,
+    read_body,
+    replay,
+)
+from mockgate.mockserver.responses import JSON_VALUE, error_response, json_response, new_request_id
+from mockgate.openapi.prefer import PreferError, parse_prefer
+from mockgate.openapi.schemas import ResponseValidator
+
+__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
+
+ADMIN_PREFIX = "/__mockgate"
+# Longer query strings are refused (414), as real servers behind a proxy do past 8 KB.
+MAX_QUERY_BYTES = 8 * 1024
+# Past these a request head is refused (431), like nginx's and Node's defaults.
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 200
+_REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
+_UNKNOWN = object()  # a buffered body whose value is not known without parsing it
+log = logging.getLogger("mockgate.access")
+
+
+class MockMiddleware:
+    def __init__(self, app: Any, ctx: MockContext, docs_prefixes: tuple[str, ...] = ()) -> None:
+        self.app = app
+        self.ctx = ctx
+        self.passthrough = (ADMIN_PREFIX, *docs_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ctx = self.ctx
+        scope["mockgate"] = ctx
+        if scope["path"].startswith(self.passthrough):
+            # Admin writes (state, reset) are acknowledged durably too.
+            await self.app(scope, receive, _Captured(send, ctx.store.commit).send)
+            return
+
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        given = headers.get("x-request-id", "")
+        # A client's id is echoed only when it cannot split or smuggle a header.
+        request_id = given if _REQUEST_ID.fullmatch(given) else new_request_id()
+        scope["mockgate.request_id"] = request_id
+        info = RequestInfo(scope["method"], scope["path"], request_id, ctx.clock.now())
+        resolved = ctx.routes.resolve(scope["method"], scope["path"])
+        route = resolved[0] if resolved else None
+        scope["mockgate.route"] = route  # what an API's own middleware acts on
+        scope["mockgate.resolved"] = resolved  # what the dispatcher serves
+        operation_id = route.operation_id if route else None
+        captured = _Captured(send, ctx.store.commit, request_id)
+
+        length = declared_length(scope)
+        too_large = length is not None and length > MAX_BODY_BYTES
+        body = b"" if too_large else await read_body(receive)
+        if body is None:
+            body, too_large = b"", True
+        response: Response | None = None
+        # Faults deliberately break the contract, so only other responses are checked.
+        checked = ctx.validator is not None and operation_id is not None
+        if too_large:
+            error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
+            response, checked = error_response(ctx, error, info), False
+        elif _oversized_head(scope["headers"]):
+            error = ApiError(
+                431, f"Request headers over {MAX_HEADERS} lines or {MAX_HEADER_BYTES} bytes"
+            )
+            response, checked = error_response(ctx, error, info), False
+        elif len(scope["query_string"]) > MAX_QUERY_BYTES:
+            error = ApiError(414, f"Query string longer than {MAX_QUERY_BYTES} bytes")
+            response, checked = error_response(ctx, error, info), False
+        elif operation_id is not None:
+            response, injected = await self._shortcut(scope, operation_id, headers, info)
+            checked = checked and not injected
+        sink = _Buffer() if checked else None
+        downstream = sink.send if sink else captured.send
+        if response is not None:
+            await response(scope, receive, downstream)
+        else:
+            try:
+                await self.app(scope, replay(body, receive), downstream)
+            except Exception as exc:  # a bug downstream still answers in the API's shape
+                log.exception("%s %s failed", scope["method"], scope["path"], exc_info=exc)
+                if captured.started or (sink is not None and sink.messages):
+                    raise
+                error = ApiError(500, f"The mock failed: {type(exc).__name__}: {exc}")
+                await error_response(ctx, error, info)(scope, receive, downstream)
+        if sink is not None and operation_id is not None:
+            await self._checked(sink, operation_id, info, captured, scope, receive)
+
+        self._record(scope, headers, body, captured, started, operation_id)
+
+    async def _shortcut(
+        self, scope: Scope, operation_id: str, headers: Headers, info: RequestInfo
+    ) -> tuple[Response | None, bool]:
+        """A response decided before Connexion sees the request (a fault, a bad ``Prefer``), and
+        whether it is an injected fault. A ``Prefer`` delay is served here too."""
+        ctx = self.ctx
+        try:
+            prefs = parse_prefer(headers.getlist("prefer"))
+        except PreferError as exc:
+            return error_response(ctx, ApiError(400, str(exc)), info), False
+        fault = ctx.faults.take(operation_id)
+        delay_ms = (fault.delay_ms if fault else 0) + (prefs.delay_ms or 0)
+        if delay_ms:
+            await asyncio.sleep(delay_ms / 1000)
+        if fault and fault.status:
+            if fault.body is not None:
+                return json_response(fault.body, fault.status), True
+            error = ApiError(fault.status, f"Fault injected by mockgate for {operation_id}")
+            return error_response(ctx, error, info), True
+        if prefs.code is not None or prefs.example is not None or prefs.dynamic:
+            # Answered in place of the handler (mockgate.openapi.preferred), after authentication.
+            scope["mockgate.prefer"] = prefs
+        return None, False
+
+    async def _checked(
+        self,
+        sink: _Buffer,
+        operation_id: str,
+        info: RequestInfo,
+        captured: _Captured,
+        scope: Scope,
+        receive: Receive,
+    ) -> None:
+        """Send the buffered response if it conforms to the spec, else a 500 saying why."""
+        ctx = self.ctx
+        assert ctx.validator is not None
+        problems = _violations(ctx.validator, operation_id, sink)
+        if not problems:
+            for message in sink.messages:
+                await captured.send(message)
+            return
+        report = f"{info.method} {info.path} -> {sink.status}: " + "; ".join(problems)
+        ctx.violations.append(report)
+        log.error("response violates the %s spec: %s", ctx.name, report)
+        error = ApiError(500, f"The mock's response broke its own spec: {report}")
+        await error_response(ctx, error, info)(scope, receive, captured.send)
+
+    def _record(
+        self,
+        scope: Scope,
+        headers: Headers,
+        body: bytes,
+        captured: _Captured,
+        started: float,
+        operation_id: str | None,
+    ) -> None:
+        ctx = self.ctx
+        duration_ms = (time.perf_counter() - started) * 1000
+        entry = functools.partial(
+            JournalEntry.capture,
+            id=ctx.journal.next_id(),
+            time=ctx.clock.now(),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            status=captured.status,
+            duration_ms=duration_ms,
+            operation_id=operation_id,
+        )
+        # Built when first read, unless the body is large: the journal keeps only its start.
+        ctx.journal.record(entry if len(body) <= BODY_LIMIT else entry())
+        if ctx.options.access_log:
+            log.info(
+                "%s %s %s %d %.1fms",
+                ctx.name,
+                scope["method"],
+                scope["path"],
+                captured.status,
+                duration_ms,
+            )
+
+
+class _Captured:
+    """Wraps ``send``: commits the store before the response starts (a write is acknowledged
+    only once durable), remembers the status and sets ``X-Request-Id``."""
+
+    def __init__(self, send: Send, commit: Callable[[], None], request_id: str = "") -> None:
+        self._send = send
+        self._commit = commit
+        self._request_id = request_id.encode("latin-1", "replace")
+        self.status = 500
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self._commit()
+            self.started = True
+            self.status = message["status"]
+            if self._request_id:
+                # The middleware's id wins over one copied from a spec example.
+                raw = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
+                raw.append((b"x-request-id", self._request_id))
+                message = {**message, "headers": raw}
+        await self._send(message)
+
+
+class _Buffer:
+    """Holds a response back (to validate it before it leaves)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.status = 500
+        self.headers: dict[str, str] = {}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1")
+                for k, v in message.get("headers", [])
+            }
+        self.messages.append(message)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(
+            m.get("body", b"") for m in self.messages if m["type"] == "http.response.body"
+        )
+
+    @property
+    def value(self) -> Any:
+        """The value the body encodes, when one ``JsonResponse`` message says so; else
+        ``_UNKNOWN``."""
+        bodies = [m for m in self.messages if m["type"] == "http.response.body"]
+        if len(bodies) == 1 and JSON_VALUE in bodies[0]:
+            return bodies[0][JSON_VALUE]
+        return _UNKNOWN
+
+
+def _oversized_head(headers: list[tuple[bytes, bytes]]) -> bool:
+    if len(headers) > MAX_HEADERS:
+        return True
+    return sum(len(name) + len(value) for name, value in headers) > MAX_HEADER_BYTES
+
+
+def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) -> list[str]:
+    media_type = sink.headers.get("content-type")
+    raw = sink.body
+    body: Any = raw
+    if media_type and "json" in media_type.split(";")[0]:
+        body = sink.value
+        try:
+            if body is _UNKNOWN:
+                body = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            return [f"body is not valid JSON although labelled {media_type}"]
+    if not raw and sink.status in (204, 304):
+        media_type = None
+    problems = validator.validate(operation_id, sink.status, media_type, body)
+    if problems and isinstance(body, dict | list):
+        # orjson reads integers past 64 bits as floats: judge the exact values before blaming.
+        problems = validator.validate(operation_id, sink.status, media_type, json.loads(raw))
+    # _Captured adds the request id on the way out, after this check.
+    headers = sink.headers | {"x-request-id": "set-by-the-middleware"}
+    return problems + validator.validate_headers(operation_id, sink.status, headers)
+
+
+class SlashlessDocs:
+    """Serves Swagger UI at its path without the trailing slash too (state-tracking documents
+    ``GET /api/docs`` as 200 HTML; Connexion would redirect), with a ``<base>`` so the page's
+    relative asset links still resolve."""
+
+    def __init__(self, app: Any, ui_path: str) -> None:
+        self.app = app
+        self.ui_path = ui_path.rstrip("/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.ui_path or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        sink = _Buffer()
+        await self.app({**scope, "path": self.ui_path + "/"}, receive, sink.send)
+        base = f'<head><base href="{self.ui_path}/">'.encode()
+        body = sink.body.replace(b"<head>", base, 1)
+        start = next(m for m in sink.messages if m["type"] == "http.response.start")
+        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

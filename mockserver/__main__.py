@@ -1,5 +1,0 @@
-"""``python -m mockserver``: the ``mockgate`` command."""
-
-from mockserver.cli import main
-
-main()
