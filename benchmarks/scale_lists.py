@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockgate.apis.agentlens import handlers as agentlens
-from mockgate.apis.context import MockContext
+from mockgate.apis.context import MockContext, MockOptions
 from mockgate.apis.state_tracking import handlers as tracking
 from mockgate.core.clock import Clock
 from mockgate.core.store import Snapshot, load_json
@@ -92,7 +92,7 @@ def _measure(
 ) -> dict[str, float]:
     """Seconds per request of each query (the median of ``repeat`` requests)."""
     clock = Clock(START, frozen=True)
-    ctx = context_of(create_app(api, clock=clock, rate_limit="off"))
+    ctx = context_of(create_app(api, MockOptions(rate_limit="off"), clock=clock))
     load_json(ctx.store, json.dumps(clone(ctx.store.snapshot(), size)))
     clock.set(LATER)
     return asyncio.run(_time_queries(ctx, api, queries, repeat))

@@ -36,7 +36,7 @@ from benchmarks.servers import (
     mockgate_command,
     prism_command,
 )
-from mockgate.cli.serve import FROZEN_START
+from mockgate.cli.serve_config import FROZEN_START
 from mockgate.openapi.catalog import bundled_apis
 
 __all__ = ["Settings", "image", "reads_and_writes", "scale", "startup"]

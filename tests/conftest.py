@@ -10,12 +10,19 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockgate.apis.context import MockContext
+from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
-from mockgate.mockserver.app import context_of, create_app
+from mockgate.mockserver.app import MockApp, context_of, create_app
 from mockgate.openapi.catalog import ApiSpec, bundled_apis
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+
+
+def build_app(api: str, **options: Any) -> MockApp:
+    """``create_app`` with its options as keywords: ``clock`` and ``store`` as they are, the
+    rest as ``MockOptions`` fields."""
+    clock, store = options.pop("clock", None), options.pop("store", None)
+    return create_app(api, MockOptions(**options), clock=clock, store=store)
 
 
 @pytest.fixture(params=["agentlens", "fasting", "piorchestrator", "state-tracking"])
@@ -32,7 +39,7 @@ class MockClient(TestClient):
 
 @pytest.fixture
 def mock_client() -> Iterator[Callable[..., MockClient]]:
-    """``mock_client(api, **create_app_options)``: a client of a fresh mock.
+    """``mock_client(api, **options)``: a client of a fresh mock (options as ``build_app``).
 
     The clock is frozen at ``START`` unless a clock is given, and every response is checked
     against the spec: a test fails if the mock broke its own contract.
@@ -42,7 +49,7 @@ def mock_client() -> Iterator[Callable[..., MockClient]]:
     def make(api: str, **options: Any) -> MockClient:
         options.setdefault("clock", Clock(START, frozen=True))
         options.setdefault("validate_responses", True)
-        app = create_app(api, **options)
+        app = build_app(api, **options)
         client = MockClient(app, raise_server_exceptions=False)
         client.ctx = context_of(app)
         made.append(client)

@@ -7,38 +7,39 @@ instance as ``API``; its ``handlers`` module holds one coroutine per operationId
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
+from mockgate.openapi.security import Principal
 
 if TYPE_CHECKING:
     from mockgate.apis.context import MockContext
 
-__all__ = ["DATASETS", "MockApi", "Principal", "RequestInfo", "load_api"]
+__all__ = ["DATASETS", "GuardedRequest", "MockApi", "RequestGuard", "load_api"]
 
 DATASETS = ("demo", "docs", "empty")
 
 
 @dataclass(frozen=True)
-class RequestInfo:
-    """What an error body may quote about the request it answers."""
+class GuardedRequest:
+    """What a request guard sees of a request for one of the API's operations."""
 
+    operation_id: str
     method: str
     path: str
-    request_id: str
-    now: datetime
+    query: str  # the raw query string
+    headers: Mapping[str, str]  # lower-case names; the first value of a repeated header
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who a credential belongs to."""
-
-    id: str
-    read_only: bool = False
+RequestGuard = Callable[[GuardedRequest], ApiError | Mapping[str, str] | None]
+"""Says, before the operation runs, what the API adds to serving a request: an ``ApiError`` to
+answer with instead (later guards and the operation do not run), headers for whatever the
+response turns out to be, or None."""
 
 
 class MockApi:
@@ -70,11 +71,10 @@ class MockApi:
         """``error`` in this API's documented error shape."""
         raise NotImplementedError
 
-    def middleware(self, ctx: MockContext) -> list[tuple[type, dict[str, Any]]]:
-        """ASGI middleware of this API, outermost first, as ``(class, options)``, e.g. for rate
-        limits. It runs after faults and ``Prefer``, before authentication, and should act only
-        on requests with ``scope["mockgate.route"]`` set (a ``routes.Route``: an operation of
-        the API, not ``/__mockgate`` or the docs); ``scope["mockgate"]`` is the context."""
+    def guards(self, ctx: MockContext) -> list[RequestGuard]:
+        """This API's request guards, in the order they run (e.g. rate limits). They see each
+        request for one of the API's operations (never ``/__mockgate``, the docs or an unknown
+        route) after faults and ``Prefer``, before authentication."""
         return []
 
     def credentials_help(self, ctx: MockContext) -> list[str]:

@@ -24,6 +24,8 @@ __all__ = ["MockContext", "MockOptions"]
 
 @dataclass(frozen=True)
 class MockOptions:
+    """How one mock is built and behaves (``create_app``'s options)."""
+
     seed: int = 0
     dataset: str = "demo"
     api_keys: tuple[str, ...] = ()
@@ -34,6 +36,13 @@ class MockOptions:
     # "off", "docs" (the documented limits) or a number of requests per minute; None = the
     # API's default. Only APIs that document rate limits use it.
     rate_limit: str | None = None
+    # The named behaviour the mock starts in (``MockApi.scenarios``); None = normal.
+    scenario: str | None = None
+
+    def __post_init__(self) -> None:
+        # Callers pass lists too; the options stay immutable.
+        object.__setattr__(self, "api_keys", tuple(self.api_keys))
+        object.__setattr__(self, "cors_origins", tuple(self.cors_origins))
 
 
 @dataclass

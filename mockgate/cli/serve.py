@@ -1,38 +1,21 @@
-"""``mockgate serve``: the mocks, on their documented ports, in one process."""
+"""``mockgate serve``: the mocks, on their documented ports, in one process.
+
+The command declares the options; ``serve_config.ServeConfig`` reads and checks them.
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any
 
 import click
 
 from mockgate.apis.base import DATASETS
-from mockgate.core.clock import Clock
-from mockgate.core.timestamps import parse_timestamp
-from mockgate.openapi.catalog import ApiSpec, bundled_apis, get_api, use_spec
+from mockgate.cli.serve_config import ServeConfig
 
 __all__ = ["serve"]
-
-# `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes.
-FROZEN_START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
-
-
-def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
-    pairs = {}
-    for value in values:
-        api, sep, rest = value.partition("=")
-        if not sep or api not in bundled_apis():
-            raise click.BadParameter(
-                f"{value!r}: expected API=VALUE with API one of {', '.join(bundled_apis())}",
-                param_hint=option,
-            )
-        pairs[api] = rest
-    return pairs
 
 
 @click.command()
@@ -126,32 +109,16 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
     default="info",
     show_default=True,
 )
-def serve(
-    apis: tuple[str, ...],
-    host: str,
-    ports: tuple[str, ...],
-    seed: int,
-    dataset: str,
-    clock_option: str,
-    start: str | None,
-    api_keys: tuple[str, ...],
-    rate_limit: str | None,
-    scenarios: tuple[str, ...],
-    state_file: str | None,
-    state_sync: str,
-    no_cors: bool,
-    cors_origins: tuple[str, ...],
-    validate_responses: bool,
-    spec_files: tuple[str, ...],
-    reload: bool,
-    access_log: bool,
-    log_level: str,
-) -> None:
+def serve(**params: Any) -> None:
     """Serve the mocks of API... (all four when none is named) on their documented ports.
 
     Each mock has Swagger UI, an admin API under /__mockgate (reset, state, request journal,
     clock, faults) and answers Prism-style Prefer headers (code=, example=, dynamic=, delay=).
     """
+    _serve(ServeConfig.from_params(params))
+
+
+def _serve(config: ServeConfig) -> None:
     from mockgate.apis.datasets import DatasetError
     from mockgate.cli.state import ServedState
     from mockgate.mockserver.app import context_of, create_app, docs_paths
@@ -160,78 +127,42 @@ def serve(
     from mockgate.mockserver.server import MockServer
     from mockgate.mockserver.server import serve as run
 
-    unknown = [a for a in apis if a not in bundled_apis()]
-    if unknown:
-        raise click.BadParameter(
-            f"{', '.join(unknown)}: bundled APIs are {', '.join(bundled_apis())}", param_hint="API"
-        )
-    port_of = _ports(ports)
-    scenario_of = _pairs(scenarios, "--scenario")
-    _use_specs(_pairs(spec_files, "--spec"))
-    if rate_limit is not None and rate_limit not in ("off", "docs") and not rate_limit.isdigit():
-        raise click.BadParameter(
-            f"{rate_limit!r}: expected off, docs or N", param_hint="--rate-limit"
-        )
-    keys_for = _keys_by_api(api_keys)
-    try:
-        when = parse_timestamp(start) if start else None
-        frozen_default = FROZEN_START if clock_option == "frozen" else None
-        clock = Clock.from_option(clock_option, start=when or frozen_default)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    state = ServedState.open(state_file, clock, sync=state_sync) if state_file else None
-    if state is not None:
+    clock = config.clock()
+    state = None
+    if config.state_file:
+        state = ServedState.open(config.state_file, clock, sync=config.state_sync)
         clock = state.clock
 
-    logging.basicConfig(level=log_level.upper(), format="%(message)s")
-    access = logging.getLogger("mockgate.access")
-    # The access log is its own switch (--no-access-log), independent of --log-level.
-    access.setLevel(logging.INFO)
-    access.propagate = False
-    access.addHandler(logging.StreamHandler(sys.stdout))
+    _configure_logging(config.log_level)
     mocks = []
     apps = {}
-    reloader = Reloader() if reload else None
-    for api in apis or tuple(bundled_apis()):
+    reloader = Reloader() if config.reload else None
+    for api in config.apis:
         try:
-            store, api_seed, api_dataset = None, seed, dataset
+            store, seed, dataset = None, config.seed, config.dataset
             if state is not None:
                 store, entry = state.store(api, seed, dataset)
-                api_seed, api_dataset = entry.seed, entry.dataset
-            build = functools.partial(
-                create_app,
-                api,
-                seed=api_seed,
-                dataset=api_dataset,
-                clock=clock,
-                store=store,
-                api_keys=keys_for(api),
-                validate_responses=validate_responses,
-                cors=not no_cors,
-                cors_origins=cors_origins,
-                access_log=access_log,
-                rate_limit=rate_limit,
-                scenario=scenario_of.get(api),
-            )
-            app = apps[api] = build()
+                seed, dataset = entry.seed, entry.dataset
+            options = config.mock_options(api, seed=seed, dataset=dataset)
+            build = functools.partial(create_app, options=options, clock=clock, store=store)
+            app = apps[api] = build(config.spec(api))
         except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        port = port_of.get(api) or get_api(api).default_port or 8000
         if reloader is not None:
             app = reloader.add(app, build)
         refusal = parser_refusal(context_of(apps[api]).api, clock.now)
-        mocks.append(MockServer(api, host, port, app, refusal))
+        mocks.append(MockServer(api, config.host, config.port(api), app, refusal))
 
     def banner() -> None:
         origin = (
-            f"state file {state_file}"
+            f"state file {config.state_file}"
             if state is not None
-            else f"seed {seed}, dataset {dataset}, clock {clock_option}"
+            else f"seed {config.seed}, dataset {config.dataset}, clock {config.clock_option}"
         )
         click.echo(f"mockgate: {len(mocks)} mock(s), {origin}")
         for mock in mocks:
             ctx = context_of(apps[mock.api])
-            base = f"http://{host}:{mock.port}"
+            base = f"http://{config.host}:{mock.port}"
             ui, _ = docs_paths(mock.api)
             click.echo(f"  {mock.api:<15} {base}   docs {base}{ui}/   admin {base}/__mockgate/ui/")
             for line in ctx.api.credentials_help(ctx):
@@ -240,44 +171,16 @@ def serve(
 
     try:
         background = [reloader.run] if reloader is not None else []
-        run(mocks, log_level=log_level, on_ready=banner, background=background)
+        run(mocks, log_level=config.log_level, on_ready=banner, background=background)
     finally:
         if state is not None:
             state.close()
 
 
-def _keys_by_api(values: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
-    """``KEY`` applies to every API, ``API=KEY`` to that API only."""
-    everywhere, scoped = [], {}
-    for value in values:
-        api, sep, key = value.partition("=")
-        if sep and api in bundled_apis():
-            scoped.setdefault(api, []).append(key)
-        else:
-            everywhere.append(value)
-    return lambda api: (*everywhere, *scoped.get(api, []))
-
-
-def _use_specs(files: dict[str, str]) -> None:
-    """``--spec API=FILE``: serve API from FILE, once it passes ``mockgate specs validate``."""
-    from mockgate.openapi.speccheck import check_spec
-
-    for api, file in files.items():
-        path = Path(file)
-        if not path.is_file():
-            raise click.BadParameter(f"{api}={file}: no such file", param_hint="--spec")
-        problems = check_spec(path)
-        if problems:
-            raise click.ClickException(
-                f"--spec {api}={file} cannot be served:\n  " + "\n  ".join(map(str, problems))
-            )
-        use_spec(ApiSpec(api, path.resolve()))
-
-
-def _ports(values: tuple[str, ...]) -> dict[str, int]:
-    ports = {}
-    for api, port in _pairs(values, "--port").items():
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise click.BadParameter(f"{api}={port}: a port is 1-65535", param_hint="--port")
-        ports[api] = int(port)
-    return ports
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(message)s")
+    access = logging.getLogger("mockgate.access")
+    # The access log is its own switch (--no-access-log), independent of --log-level.
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    access.addHandler(logging.StreamHandler(sys.stdout))

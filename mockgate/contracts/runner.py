@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from mockgate.contracts.conformance import ConformanceOptions, run_conformance
+from mockgate.contracts.conformance import BUILTIN_DOCS, ConformanceOptions, run_conformance
 from mockgate.contracts.registry import checks_for
 from mockgate.contracts.session import ProbeSession, RateLimited, ReadOnly
 from mockgate.openapi.catalog import get_api
@@ -49,7 +49,8 @@ def verify(
     what is being checked."""
     options = options or VerifyOptions()
     api = get_api(target.api)
-    report = Report(api=target.api, target=target.label)
+    docs = BUILTIN_DOCS | {check.name: check.doc for check in checks_for(target.api)}
+    report = Report(api=target.api, target=target.label, check_docs=docs)
     started = time.monotonic()
     with _client(target) as client:
         refused = _credentials_refused(target, client)

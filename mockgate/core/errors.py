@@ -8,8 +8,9 @@ error body.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-__all__ = ["ApiError", "FieldError", "MockError", "describe"]
+__all__ = ["ApiError", "FieldError", "MockError", "RequestInfo", "describe"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,16 @@ class ApiError:
     message: str
     details: tuple[FieldError, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What an error body may quote about the request it answers."""
+
+    method: str
+    path: str
+    request_id: str
+    now: datetime
 
 
 class MockError(Exception):

@@ -12,23 +12,23 @@ the client in the API's own shape.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from starlette.middleware.cors import CORSMiddleware
 
-from mockgate.apis.base import RequestInfo, load_api
+from mockgate.apis.base import load_api
 from mockgate.apis.context import MockContext, MockOptions
 from mockgate.apis.datasets import load_dataset
 from mockgate.core.clock import Clock
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Store
 from mockgate.core.store.memory import MemoryStore
 from mockgate.mockserver.admin import ADMIN, admin_handlers
 from mockgate.mockserver.asgi import Receive, Scope, Send
 from mockgate.mockserver.dispatch import Dispatcher
+from mockgate.mockserver.guards import GuardMiddleware
 from mockgate.mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
-from mockgate.openapi.catalog import get_api
+from mockgate.openapi.catalog import ApiSpec, get_api
 from mockgate.openapi.operations import compile_operations
 from mockgate.openapi.routes import RouteTable
 from mockgate.openapi.schemas import ResponseValidator
@@ -49,40 +49,30 @@ def docs_paths(api: str) -> tuple[str, str]:
 
 
 def create_app(
-    api: str,
+    spec: ApiSpec | str,
+    options: MockOptions | None = None,
     *,
-    seed: int = 0,
-    dataset: str = "demo",
     clock: Clock | None = None,
     store: Store | None = None,
-    api_keys: Iterable[str] = (),
-    validate_responses: bool = False,
-    cors: bool = True,
-    cors_origins: Iterable[str] = (),
-    access_log: bool = False,
-    rate_limit: str | None = None,
-    scenario: str | None = None,
 ) -> MockApp:
-    """The mock of ``api`` (one of the bundled APIs), seeded with ``dataset``."""
-    spec = get_api(api)
+    """The mock of the API ``spec`` describes (a bundled API's name: its bundled document).
+
+    ``clock`` defaults to the real time; ``store`` to one seeded with ``options.dataset``.
+    """
+    if isinstance(spec, str):
+        spec = get_api(spec)
+    options = options or MockOptions()
+    api = spec.name
     plugin = load_api(api)
     clock = clock or Clock()
     started_at = clock.now()
-    options = MockOptions(
-        seed=seed,
-        dataset=dataset,
-        api_keys=tuple(api_keys),
-        validate_responses=validate_responses,
-        cors=cors,
-        cors_origins=tuple(cors_origins),
-        access_log=access_log,
-        rate_limit=rate_limit,
-    )
+    scenario = options.scenario
     if scenario is not None and scenario not in plugin.scenarios:
         known = ", ".join(plugin.scenarios) or "none"
         raise ValueError(f"{api} has no scenario {scenario!r} (scenarios: {known})")
     if store is None:
-        store = MemoryStore(load_dataset(plugin, spec, dataset, seed=seed, now=started_at))
+        dataset = load_dataset(plugin, spec, options.dataset, seed=options.seed, now=started_at)
+        store = MemoryStore(dataset)
     ctx = MockContext(
         spec=spec,
         api=plugin,
@@ -93,7 +83,7 @@ def create_app(
         routes=RouteTable.from_spec(spec.resolved),
         scenario=scenario,
     )
-    if validate_responses:
+    if options.validate_responses:
         ctx.validator = ResponseValidator.from_spec(spec.resolved)
         ctx.validator.precompile()
 
@@ -121,11 +111,13 @@ def create_app(
     # (e.g. rate limits) runs after faults and Prefer, before authentication.
     app: Any = root
     stack: list[tuple[type, dict[str, Any]]] = []
-    if cors:
+    if options.cors:
         stack.append((CORSMiddleware, _cors_options(options.cors_origins)))
     stack.append((SlashlessDocs, {"ui_path": ui_path}))
     stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path)}))
-    stack += plugin.middleware(ctx)
+    guards = plugin.guards(ctx)
+    if guards:
+        stack.append((GuardMiddleware, {"ctx": ctx, "guards": guards}))
     for middleware, middleware_options in reversed(stack):
         app = middleware(app, **middleware_options)
     return MockApp(app, ctx)

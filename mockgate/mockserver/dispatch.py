@@ -16,16 +16,16 @@ from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
-from mockgate.apis.base import Principal, RequestInfo
 from mockgate.apis.context import MockContext
-from mockgate.core.errors import ApiError, MockError, describe
+from mockgate.core.errors import ApiError, MockError, RequestInfo, describe
+from mockgate.core.replies import Reply
 from mockgate.mockserver.asgi import Receive, Scope, Send, read_body
-from mockgate.mockserver.responses import json_response
+from mockgate.mockserver.responses import json_response, reply_response
 from mockgate.openapi.bodies import summary
 from mockgate.openapi.operations import Operation
-from mockgate.openapi.preferred import preferred_response
+from mockgate.openapi.prefer import preferred_reply
 from mockgate.openapi.routes import RouteTable
-from mockgate.openapi.security import Credentials
+from mockgate.openapi.security import Credentials, Principal
 
 __all__ = ["Dispatcher", "to_response"]
 
@@ -109,17 +109,19 @@ class Dispatcher:
             kwargs["token_info"] = {"sub": principal.id, "principal": principal}
         prefs = scope.get("mockgate.prefer")
         if prefs is not None:
-            preferred = preferred_response(self.ctx, operation.operation_id, prefs, info)
+            preferred = preferred_reply(
+                operation.spec, prefs, seed=self.ctx.options.seed, request_id=info.request_id
+            )
             if preferred is not None:
-                return preferred
+                return reply_response(preferred)
         return to_response(await operation.handler(**operation.arguments(kwargs)))
 
 
 def to_response(result: Any) -> Response:
-    """A handler's result as a response: a ``Response`` as is, or ``body``, ``(body, status)``
-    or ``(body, status, headers)`` with a JSON body (None: no body)."""
-    if isinstance(result, Response):
-        return result
+    """A handler's result as a response: a ``Reply``, or ``body``, ``(body, status)`` or
+    ``(body, status, headers)`` with a JSON body (None: no body)."""
+    if isinstance(result, Reply):
+        return reply_response(result)
     status, headers = 200, None
     if isinstance(result, tuple):
         body, status, *rest = result

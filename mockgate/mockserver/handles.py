@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from mockgate.apis.context import MockContext
+from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
 from mockgate.core.faults import Fault
 from mockgate.mockserver.app import context_of, create_app
@@ -75,11 +75,13 @@ class MockFactory:
     def start(self, api: str, *, live: bool = False, **options: Any) -> MockHandle:
         """The mock of ``api``: in-process (an ASGI app and a client bound to it) or, with
         ``live``, served by uvicorn on a free loopback port for clients that need a socket.
-        ``options`` go to ``create_app`` on first start (e.g. ``seed``, ``dataset``)."""
+        ``options`` are ``MockOptions`` fields, used on first start (e.g. ``seed``,
+        ``dataset``); responses are checked against the spec unless ``validate_responses`` is
+        False."""
         key = (api, live)
         if key not in self._handles:
             options.setdefault("validate_responses", True)
-            app = create_app(api, **options)
+            app = create_app(api, MockOptions(**options))
             if live:
                 server = _ThreadedServer(app)
                 self._servers.append(server)

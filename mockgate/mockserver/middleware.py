@@ -21,9 +21,8 @@ import orjson
 from starlette.datastructures import Headers
 from starlette.responses import Response
 
-from mockgate.apis.base import RequestInfo
 from mockgate.apis.context import MockContext
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.journal import BODY_LIMIT, JournalEntry
 from mockgate.mockserver.asgi import (
     MAX_BODY_BYTES,
@@ -143,7 +142,7 @@ class MockMiddleware:
             error = ApiError(fault.status, f"Fault injected by mockgate for {operation_id}")
             return error_response(ctx, error, info), True
         if prefs.code is not None or prefs.example is not None or prefs.dynamic:
-            # Answered in place of the handler (mockgate.openapi.preferred), after authentication.
+            # Answered in place of the handler (mockgate.openapi.prefer), after authentication.
             scope["mockgate.prefer"] = prefs
         return None, False
 

@@ -47,7 +47,7 @@ from mockgate.apis.datasets import DatasetError, load_dataset
 from mockgate.core import yamltext
 from mockgate.core.store import Snapshot
 from mockgate.mockserver.app import context_of
-from mockgate.openapi.catalog import ApiSpec, use_spec
+from mockgate.openapi.catalog import ApiSpec
 from mockgate.openapi.speccheck import check_spec
 
 __all__ = [
@@ -63,8 +63,8 @@ __all__ = [
 
 log = logging.getLogger("mockgate.reload")
 
-# ``create_app`` for one API with ``mockgate serve``'s options bound: called as it is after a
-# dataset edit, with ``store=`` (the running one) after a spec edit.
+# ``create_app`` for one API with ``mockgate serve``'s options bound, called with the spec to
+# serve: as it is after a dataset edit, with ``store=`` (the running one) after a spec edit.
 Build = Callable[..., Any]
 
 
@@ -211,7 +211,8 @@ class Reloader:
         self._served: list[_Served] = []
 
     def add(self, app: Any, build: Build) -> SwappableApp:
-        """Serve ``app`` (made by ``build()``) through a ``SwappableApp`` that reloads swap."""
+        """Serve ``app`` (made by ``build(spec)``) through a ``SwappableApp`` that reloads
+        swap."""
         ctx = context_of(app)
         dataset = ctx.options.dataset
         dataset_file = None if dataset in DATASETS else Path(dataset).resolve()
@@ -325,13 +326,13 @@ def _build(
             )
         except (DatasetError, OSError, UnicodeDecodeError) as exc:
             raise ReloadError(str(exc)) from None
-    previous = use_spec(spec)
     try:
         # A dataset edit gets the store ``build`` makes (seeded with the new file, so a reset
         # returns to it); a spec edit keeps the store as it is.
-        app = served.build() if dataset_file is not None else served.build(store=old.store)
+        app = (
+            served.build(spec) if dataset_file is not None else served.build(spec, store=old.store)
+        )
     except Exception as exc:
-        use_spec(previous)
         raise ReloadError(f"the mock could not be built: {exc}") from exc
     return _Built(app, new_seed, spec_files(spec) if spec_changed else None)
 

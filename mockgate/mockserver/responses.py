@@ -12,12 +12,12 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from mockgate.apis.base import MockApi, RequestInfo
-from mockgate.core.errors import ApiError
+from mockgate.apis.base import MockApi
+from mockgate.core.errors import ApiError, RequestInfo
+from mockgate.core.replies import Reply
 
 if TYPE_CHECKING:
     from mockgate.apis.context import MockContext
-    from mockgate.openapi.examples import ExampleChoice
 
 __all__ = [
     "JSON_VALUE",
@@ -25,10 +25,10 @@ __all__ = [
     "JsonResponse",
     "encode_json",
     "error_response",
-    "example_response",
     "json_response",
     "new_request_id",
     "parser_refusal",
+    "reply_response",
 ]
 
 PARSER_REFUSAL = (
@@ -100,13 +100,17 @@ def parser_refusal(api: MockApi, now: Callable[[], datetime]) -> Callable[[], by
     return body
 
 
-def example_response(choice: ExampleChoice) -> Response:
-    """A spec example as the response it describes."""
-    media_type, body = choice.media_type, choice.body
+def reply_response(reply: Reply) -> Response:
+    """A ``Reply`` as the response it describes."""
+    media_type, body = reply.media_type, reply.body
+    if media_type == "application/json" and body is not None and not isinstance(body, bytes):
+        return JsonResponse(body, reply.status, reply.headers)
     if media_type is None or body is None:
         content = b""
+    elif isinstance(body, bytes):  # already encoded
+        content = body
     elif "json" in media_type:
         content = encode_json(body)
     else:
-        content = body if isinstance(body, bytes) else str(body).encode()
-    return Response(content, choice.status, choice.headers, media_type=media_type)
+        content = str(body).encode()
+    return Response(content, reply.status, reply.headers, media_type=media_type)

@@ -1,8 +1,8 @@
 """The bundled APIs: one OpenAPI document per API in ``specs/``, and what mockgate reads from it.
 
-``get_api(name)`` is the document an API is served from: the bundled one, unless ``use_spec``
-chose another for this process (``mockgate serve --spec API=FILE``, or a fresh read of an edited
-file by ``mockgate serve --reload``).
+``get_api(name)`` is a bundled API. Another document is an ``ApiSpec`` of its own
+(``mockgate serve --spec API=FILE``), handed to ``create_app``; a new ``ApiSpec`` of the same
+path is how an edited file is read afresh (``mockgate serve --reload``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ __all__ = [
     "UnknownApiError",
     "bundled_apis",
     "get_api",
-    "use_spec",
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -175,23 +174,9 @@ def bundled_apis() -> dict[str, ApiSpec]:
     return {p.stem: ApiSpec.from_path(p) for p in sorted(specs_dir().glob("*.yaml"))}
 
 
-# The documents chosen instead of the bundled ones, by API: a process-wide choice, like the
-# bundled catalog itself (``create_app`` takes an API's name, not a document).
-_chosen: dict[str, ApiSpec] = {}
-
-
 def get_api(name: str) -> ApiSpec:
-    """The document ``name`` is served from: the one ``use_spec`` chose, else the bundled one."""
+    """The bundled API ``name``; ``UnknownApiError`` if there is none."""
     try:
-        return _chosen.get(name) or bundled_apis()[name]
+        return bundled_apis()[name]
     except KeyError:
         raise UnknownApiError(name) from None
-
-
-def use_spec(spec: ApiSpec) -> ApiSpec:
-    """Serve ``spec`` as API ``spec.name`` from now on; returns the document it replaces (give
-    that back to undo). ``spec`` is read afresh: its parsed forms are cached on the object, so
-    a new ``ApiSpec`` of the same path is how an edited file is read again."""
-    previous = get_api(spec.name)
-    _chosen[spec.name] = spec
-    return previous

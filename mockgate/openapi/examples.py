@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Final
 
-__all__ = ["ExampleChoice", "NoExample", "choose_example"]
+from mockgate.core.replies import Reply
+
+__all__ = ["NoExample", "choose_example"]
 
 # Framing headers describe the bytes actually sent, so the server computes them; an example
 # value would lie (and OpenAPI says a declared Content-Type header SHALL be ignored).
@@ -31,20 +32,9 @@ class NoExample(LookupError):
     """The spec has no example for what was asked; the message says what it does have."""
 
 
-@dataclass(frozen=True)
-class ExampleChoice:
-    """A response to send: ``media_type`` and ``body`` are ``None`` when the response declares
-    no content (e.g. a 204). ``body`` is a fresh copy, free to change."""
-
-    status: int
-    media_type: str | None
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def choose_example(
     operation: Mapping[str, Any], *, status: int | None = None, name: str | None = None
-) -> ExampleChoice:
+) -> Reply:
     """The example answer of a resolved OpenAPI 3.0 operation (see the module docstring).
 
     Raises ``NoExample`` naming the declared statuses, the available example names, or what
@@ -58,12 +48,12 @@ def choose_example(
     if not content:
         if name is not None:
             raise NoExample(f"{label} response {code} has no body, so no example {name!r}")
-        return ExampleChoice(code, None, None, headers)
+        return Reply(code, None, None, headers)
     media_type = next((m for m in content if _is_json(m)), next(iter(content)))
     where = f"{label} response {code} ({media_type})"
     media = content[media_type]
     body = _named(media, name, where) if name is not None else _first(media, where)
-    return ExampleChoice(code, media_type, copy.deepcopy(body), headers)
+    return Reply(code, media_type, copy.deepcopy(body), headers)
 
 
 def _response(operation: Mapping[str, Any], status: int | None, label: str) -> tuple[str, int]:

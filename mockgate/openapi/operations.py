@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from mockgate.core.errors import MockError
-from mockgate.mockserver.responses import example_response
+from mockgate.core.replies import Reply
 from mockgate.openapi import examples
 from mockgate.openapi.bodies import BodyRule
 from mockgate.openapi.catalog import HTTP_METHODS
@@ -87,10 +87,10 @@ def _handler(
     return partial(function, ctx)
 
 
-async def _example(spec: Mapping[str, Any], **_: Any) -> Any:
+async def _example(spec: Mapping[str, Any], **_: Any) -> Reply:
     """An operation without a handler answers with its spec's first 2xx example."""
     try:
-        choice = examples.choose_example(dict(spec))
+        return examples.choose_example(dict(spec))
     except examples.NoExample as exc:
         # Answer with a status the operation declares, so even this stays within the contract.
         declared = spec.get("responses", {})
@@ -98,7 +98,6 @@ async def _example(spec: Mapping[str, Any], **_: Any) -> Any:
         raise MockError(
             status, f"{spec['operationId']} is not implemented by this mock: {exc}"
         ) from None
-    return example_response(choice)
 
 
 def _accepts(handler: Handler) -> frozenset[str] | None:

@@ -1,4 +1,5 @@
-"""The ``Prefer`` request header, as Prism reads it: ``Prefer: code=404, example=failed-session``.
+"""The ``Prefer`` request header, as Prism reads it (``Prefer: code=404, example=failed-session``),
+and the reply it asks for.
 
 Frontend developers already drive Prism mocks this way, so mockgate's mock understands the same
 preferences: ``code`` (respond with this status), ``example`` (this named example), ``dynamic``
@@ -7,15 +8,24 @@ preferences: ``code`` (respond with this status), ``example`` (this named exampl
 RFC 7240 asks a server to ignore preferences it does not understand, so unknown tokens are
 skipped; a known preference with a value that cannot be honoured is a client mistake worth a 400,
 so it raises ``PreferError`` saying what was expected.
+
+The reply a preference asks for is answered in place of the handler, so only after the request
+passed authentication and validation, as a real call would have to.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["MAX_DELAY_MS", "PreferError", "Preferences", "parse_prefer"]
+from mockgate.core.errors import MockError
+from mockgate.core.replies import Reply
+from mockgate.openapi import dynamic, examples
+
+__all__ = ["MAX_DELAY_MS", "PreferError", "Preferences", "parse_prefer", "preferred_reply"]
 
 MAX_DELAY_MS = 60_000
 """Longer delays would outlast most client and proxy timeouts; a test wanting that is mistaken."""
@@ -121,3 +131,32 @@ def _shown(key: str, raw: str | None) -> str:
     if raw is None:
         return key
     return f"{key}={raw if len(raw) <= 40 else raw[:40] + '…'}"
+
+
+def preferred_reply(
+    operation: Mapping[str, Any], prefs: Preferences, *, seed: int, request_id: str
+) -> Reply | None:
+    """The reply ``prefs`` asks of ``operation`` (a resolved Operation Object), or None when it
+    asks for none (a delay only). Raises ``MockError`` for what the spec cannot answer."""
+    if prefs.code is None and prefs.example is None and not prefs.dynamic:
+        return None
+    if prefs.dynamic and prefs.example is None:
+        return _generated(operation, prefs.code, random.Random(f"{seed}:{request_id}"))
+    try:
+        return examples.choose_example(operation, status=prefs.code, name=prefs.example)
+    except examples.NoExample as exc:
+        code = prefs.code
+        if code is not None and code >= 400 and str(code) in operation.get("responses", {}):
+            # A declared error without an example: the API's error shape says it.
+            raise MockError(code, f"Response {code} asked for") from None
+        raise MockError(400, f"Prefer: {exc}") from None
+
+
+def _generated(operation: Mapping[str, Any], status: int | None, rng: random.Random) -> Reply:
+    responses = operation.get("responses", {})
+    successes = [s for s in responses if s.startswith("2")]
+    code = str(status) if status else min(successes, default="")
+    media = responses.get(code, {}).get("content", {}).get("application/json")
+    if not media or "schema" not in media:
+        raise MockError(400, f"Prefer: dynamic=true: response {code or '2xx'} has no JSON schema")
+    return Reply(int(code), "application/json", dynamic.generate(media["schema"], rng=rng))

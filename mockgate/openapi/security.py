@@ -14,13 +14,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockgate.apis.base import Principal
 from mockgate.core.cookies import cookie_values
 from mockgate.core.errors import MockError
 
-__all__ = ["Credentials", "SecurityRule"]
+__all__ = ["Credentials", "Principal", "SecurityRule"]
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a credential belongs to."""
+
+    id: str
+    read_only: bool = False
 
 
 @dataclass(frozen=True)

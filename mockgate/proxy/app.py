@@ -27,8 +27,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
-from mockgate.apis.base import MockApi, RequestInfo, load_api
-from mockgate.core.errors import ApiError, FieldError
+from mockgate.apis.base import MockApi, load_api
+from mockgate.core.errors import ApiError, FieldError, RequestInfo
 from mockgate.mockserver.responses import json_response
 from mockgate.openapi.catalog import get_api
 from mockgate.openapi.routes import Route

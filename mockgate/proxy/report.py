@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mockgate.proxy.violations import (
+    CHECK_DOCS,
     REQUEST_CHECK,
     RESPONSE_CHECK,
     Violation,
@@ -72,7 +73,7 @@ def write_report(
 
         write_junit(report, path)
     else:
-        from mockgate.reports.html import write_html  # imports schemathesis: only when used
+        from mockgate.reports.html import write_html  # imports jinja2: only when used
 
         write_html(report, path)
 
@@ -80,7 +81,12 @@ def write_report(
 def _conformance_report(
     store: ViolationStore, *, api: str, upstream: str, elapsed: float
 ) -> Report:
-    report = Report(api=api, target=f"{upstream} (through mockgate proxy)", elapsed=elapsed)
+    report = Report(
+        api=api,
+        target=f"{upstream} (through mockgate proxy)",
+        elapsed=elapsed,
+        check_docs=dict(CHECK_DOCS),
+    )
     report.passed.update(store.passed)
     for violation in store:
         reproduction = (_curl(violation, upstream),)

@@ -18,6 +18,7 @@ from mockgate.core.timestamps import format_timestamp
 from mockgate.proxy.validate import is_textual, media_type
 
 __all__ = [
+    "CHECK_DOCS",
     "NOT_IN_SPEC",
     "REQUEST_CHECK",
     "RESPONSE_CHECK",
@@ -33,6 +34,10 @@ REDACTED = "[redacted]"
 # Report check names (a JUnit test case per operation and check).
 REQUEST_CHECK = "request_conforms"
 RESPONSE_CHECK = "response_conforms"
+CHECK_DOCS = {
+    REQUEST_CHECK: "Every request the client sent is one the spec allows.",
+    RESPONSE_CHECK: "Every response the upstream sent is one the spec declares, body and headers.",
+}
 # The "operation" every request outside the spec is counted under (one bucket, so random
 # paths cannot grow the counters).
 NOT_IN_SPEC = "(not in spec)"

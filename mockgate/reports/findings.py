@@ -39,6 +39,8 @@ class Report:
     skipped: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # problems running the suite itself
     elapsed: float = 0.0
+    # What each check asserts, by name: said beside its results in the reports.
+    check_docs: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -9,8 +9,6 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from mockgate.contracts.conformance import BUILTIN_DOCS
-from mockgate.contracts.registry import CHECKS
 from mockgate.reports.findings import Report
 
 __all__ = ["render_html", "write_html"]
@@ -35,10 +33,7 @@ def render_html(report: Report) -> str:
         matrix=matrix,
         operations=sorted(matrix),
         checks=checks,
-        docs={
-            name: CHECKS[name].doc if name in CHECKS else BUILTIN_DOCS.get(name, "")
-            for name in checks
-        },
+        docs={name: report.check_docs.get(name, "") for name in checks},
     )
 
 

@@ -20,7 +20,7 @@ from benchmarks.prism_spec import Capture, prism_document
 from benchmarks.report import MOCKGATE, PRISM, STARLETTE, Run, reads_table, scale_table
 from benchmarks.scale import MAX_EVENTS, ingest_batches
 from benchmarks.scenarios import credentials
-from mockgate.cli.serve import FROZEN_START
+from mockgate.cli.serve_config import FROZEN_START
 from mockgate.openapi.catalog import bundled_apis
 
 REPO = Path(__file__).resolve().parents[2]
@@ -145,6 +145,7 @@ def test_missing_wrk_exits_2_with_how_to_install_it(monkeypatch, capsys):
     assert "apt-get install wrk" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_run_script_help():
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--help"],

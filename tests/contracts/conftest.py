@@ -13,10 +13,12 @@ import httpx
 import pytest
 import schemathesis
 
+from mockgate.apis.context import MockOptions
 from mockgate.contracts.conformance import ConformanceOptions
 from mockgate.contracts.runner import Target, VerifyOptions, verify
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.reports.findings import Finding, Report
+from tests.conftest import build_app
 
 
 def _load_eagerly(package: Any) -> None:
@@ -46,11 +48,11 @@ SEED = 1
 
 
 def agentlens_app(**options: Any) -> Any:
-    return create_app("agentlens", seed=SEED, **options)
+    return build_app("agentlens", seed=SEED, **options)
 
 
 def fasting_app() -> Any:
-    return create_app("fasting", seed=SEED)
+    return create_app("fasting", MockOptions(seed=SEED))
 
 
 def fasting_tokens(app: Any) -> tuple[str, ...]:

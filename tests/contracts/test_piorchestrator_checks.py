@@ -18,6 +18,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 import mockgate.contracts.checks.piorchestrator as pi
+from mockgate.apis.context import MockOptions
 from mockgate.contracts import runner
 from mockgate.contracts.registry import checks_for
 from mockgate.contracts.session import ProbeSession
@@ -44,14 +45,16 @@ DOCS_TIME = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)
 
 
 def demo_app() -> Any:
-    return create_app(API, seed=SEED, validate_responses=True)
+    return create_app(API, MockOptions(seed=SEED, validate_responses=True))
 
 
 def docs_app() -> Any:
     """The documents' records at the documents' time: schemathesis' example session id
     (`sess-abc123`) exists, with four captures whose images are inline."""
     clock = Clock(DOCS_TIME, frozen=True)
-    return create_app(API, seed=SEED, dataset="docs", clock=clock, validate_responses=True)
+    return create_app(
+        API, MockOptions(seed=SEED, dataset="docs", validate_responses=True), clock=clock
+    )
 
 
 def _no_conformance(patch: pytest.MonkeyPatch) -> None:

@@ -8,9 +8,10 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from starlette.responses import Response
 
+from mockgate.apis.context import MockOptions
 from mockgate.apis.datasets import DatasetError
+from mockgate.core.replies import Reply
 from mockgate.mockserver.app import context_of, create_app
 
 AGENTLENS = {"Authorization": "Bearer als_mockgate_dev_key"}
@@ -280,7 +281,7 @@ def test_swagger_ui_and_the_json_spec(mock_client, api, ui, spec):
         pytest.param(lambda body: (body, 200), id="value"),
         # Bytes only: judged by parsing them back.
         pytest.param(
-            lambda body: Response(json.dumps(body), media_type="application/json"), id="bytes"
+            lambda body: Reply(200, "application/json", json.dumps(body).encode()), id="bytes"
         ),
     ],
 )
@@ -291,7 +292,7 @@ def test_self_validation_catches_a_response_that_breaks_the_spec(mock_client, mo
         return shape({"id": id_})  # a Session without its required fields
 
     monkeypatch.setattr(client.ctx.api.handlers, "get_session", wrong)
-    app = create_app("agentlens", clock=client.ctx.clock, validate_responses=True)
+    app = create_app("agentlens", MockOptions(validate_responses=True), clock=client.ctx.clock)
     from starlette.testclient import TestClient
 
     response = TestClient(app).get("/api/sessions/x", headers=AGENTLENS)
@@ -334,7 +335,7 @@ def test_a_bad_dataset_file_names_each_problem_with_its_line(tmp_path):
         "sessions:\n  s1:\n    id: s1\n    status: paused\nwidgets: {}\n", encoding="utf-8"
     )
     with pytest.raises(DatasetError) as caught:
-        create_app("agentlens", dataset=str(path))
+        create_app("agentlens", MockOptions(dataset=str(path)))
     text = str(caught.value)
     assert "bad.yaml:2:3: at sessions.s1: not a valid Session:" in text
     assert (
@@ -345,7 +346,7 @@ def test_a_bad_dataset_file_names_each_problem_with_its_line(tmp_path):
 
 def test_an_unknown_dataset_name_is_refused():
     with pytest.raises(DatasetError, match="not one of demo, docs, empty and not a file"):
-        create_app("fasting", dataset="big")
+        create_app("fasting", MockOptions(dataset="big"))
 
 
 def test_the_clock_drives_time_in_responses(mock_client):

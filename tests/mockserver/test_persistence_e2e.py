@@ -20,6 +20,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mockgate.apis.context import MockOptions
 from mockgate.cli.state import ServedState
 from mockgate.core.clock import Clock
 from mockgate.core.store.sqlite import StateFile
@@ -165,7 +166,10 @@ def in_process(state_file: Path) -> Iterator[TestClient]:
     state = ServedState.open(str(state_file), Clock(START, frozen=True))
     store, entry = state.store("state-tracking", 1, "demo")
     app = create_app(
-        "state-tracking", seed=entry.seed, clock=state.clock, store=store, rate_limit="off"
+        "state-tracking",
+        MockOptions(seed=entry.seed, rate_limit="off"),
+        clock=state.clock,
+        store=store,
     )
     try:
         with TestClient(app, headers=AUTH) as client:

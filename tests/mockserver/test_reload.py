@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,11 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from mockgate.apis.context import MockOptions
 from mockgate.cli import cli
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.mockserver.reload import Reloader, merge_dataset, spec_files
-from mockgate.openapi.catalog import ApiSpec, bundled_apis, get_api, use_spec
+from mockgate.openapi.catalog import ApiSpec, get_api
 
 AUTH = {"Authorization": "Bearer als_mockgate_dev_key"}
 
@@ -83,19 +84,22 @@ def ingest(client: Any, session_id: str, agent_id: str = "my-agent") -> None:
 
 
 @pytest.fixture
-def spec_copy(tmp_path: Path) -> Iterator[Path]:
-    """A user's copy of the agentlens spec, served instead of the bundled one for the test."""
+def spec_copy(tmp_path: Path) -> Path:
+    """A user's copy of the agentlens spec, to serve instead of the bundled one."""
     path = tmp_path / "agentlens.yaml"
     shutil.copy(get_api("agentlens").path, path)
-    previous = use_spec(ApiSpec("agentlens", path))
-    yield path
-    use_spec(previous)
+    return path
 
 
-def served(dataset: str = "docs") -> tuple[Reloader, TestClient]:
-    build = functools.partial(create_app, "agentlens", dataset=dataset)
+def builder(api: str, dataset: str = "docs") -> Callable[..., Any]:
+    """What ``mockgate serve`` hands the reloader: ``create_app`` with the options bound."""
+    return functools.partial(create_app, options=MockOptions(dataset=dataset))
+
+
+def served(dataset: str = "docs", spec: Path | None = None) -> tuple[Reloader, TestClient]:
+    build = builder("agentlens", dataset)
     reloader = Reloader()
-    app = reloader.add(build(), build)
+    app = reloader.add(build(ApiSpec("agentlens", spec) if spec else "agentlens"), build)
     return reloader, TestClient(app, raise_server_exceptions=False)
 
 
@@ -108,7 +112,7 @@ def reload(reloader: Reloader, *changed: Path) -> None:
 
 def test_a_spec_edit_is_served_and_client_records_survive(spec_copy, caplog):
     caplog.set_level(logging.INFO, logger="mockgate.reload")
-    reloader, client = served()
+    reloader, client = served(spec=spec_copy)
     ingest(client, "sess_client")
     client.post("/__mockgate/faults", json={"operation": "getSession", "status": 503})
     assert client.get("/api/reloaded").status_code == 404
@@ -128,7 +132,7 @@ def test_a_spec_edit_is_served_and_client_records_survive(spec_copy, caplog):
 
 def test_records_the_new_spec_rejects_are_dropped_with_why(spec_copy, caplog):
     caplog.set_level(logging.INFO, logger="mockgate.reload")
-    reloader, client = served()
+    reloader, client = served(spec=spec_copy)
     ingest(client, "sess_other", agent_id="other-bot")
     ingest(client, "sess_mine", agent_id="second-agent")
 
@@ -145,7 +149,7 @@ def test_records_the_new_spec_rejects_are_dropped_with_why(spec_copy, caplog):
 
 
 def test_an_invalid_spec_keeps_the_old_app_and_a_fix_reloads(spec_copy, caplog):
-    reloader, client = served()
+    reloader, client = served(spec=spec_copy)
     ingest(client, "sess_client")
     good = spec_copy.read_text()
     lines = good.splitlines()
@@ -164,7 +168,7 @@ def test_an_invalid_spec_keeps_the_old_app_and_a_fix_reloads(spec_copy, caplog):
 
 
 def test_a_spec_that_no_longer_defines_a_stored_schema_is_refused(spec_copy, caplog):
-    reloader, client = served()
+    reloader, client = served(spec=spec_copy)
     text = spec_copy.read_text()
     spec_copy.write_text(
         text.replace("'#/components/schemas/Session'", "'#/components/schemas/S2'").replace(
@@ -181,9 +185,9 @@ def test_a_spec_that_no_longer_defines_a_stored_schema_is_refused(spec_copy, cap
 def test_only_the_api_whose_spec_changed_is_rebuilt(spec_copy):
     reloader = Reloader()
     apps = {}
-    for api in ("agentlens", "fasting"):
-        build = functools.partial(create_app, api, dataset="docs")
-        apps[api] = reloader.add(build(), build)
+    for api, spec in (("agentlens", ApiSpec("agentlens", spec_copy)), ("fasting", "fasting")):
+        build = builder(api)
+        apps[api] = reloader.add(build(spec), build)
     before = {api: app.app for api, app in apps.items()}
     assert spec_copy.resolve() in reloader.watched_files()
 
@@ -212,7 +216,7 @@ def test_spec_files_follow_references_to_other_files(tmp_path):
 
 def sessions(*records: tuple[str, str]) -> dict[str, Any]:
     """A dataset of agentlens sessions ``(id, agentName)``, each a copy of the documents' one."""
-    base = context_of(create_app("agentlens", dataset="docs")).store.snapshot()
+    base = context_of(create_app("agentlens", MockOptions(dataset="docs"))).store.snapshot()
     session, timeline = base["sessions"]["sess_01HXYZ"], base["timelines"]["sess_01HXYZ"]
     data: dict[str, Any] = {"sessions": {}, "timelines": {}}
     for sid, name in records:
@@ -398,4 +402,3 @@ def test_bad_spec_options_are_refused_clearly(tmp_path, monkeypatch, value, mess
     result = CliRunner().invoke(cli, ["serve", "agentlens", "--spec", value, "--reload"])
     assert result.exit_code != 0
     assert message in result.output
-    assert get_api("agentlens").path == bundled_apis()["agentlens"].path

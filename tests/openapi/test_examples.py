@@ -7,8 +7,9 @@ import copy
 import pytest
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
 
+from mockgate.core.replies import Reply
 from mockgate.openapi.catalog import get_api
-from mockgate.openapi.examples import ExampleChoice, NoExample, choose_example
+from mockgate.openapi.examples import NoExample, choose_example
 
 ERROR = {
     "type": "object",
@@ -39,7 +40,7 @@ def test_prepare_recovery_gives_its_documented_example():
     operation = get_api("state-tracking").operation("POST", "/sessions/{id}/prepare-recovery")
     documented = operation["responses"]["200"]["content"]["application/json"]["examples"]
     choice = choose_example(operation)
-    assert choice == ExampleChoice(200, "application/json", documented["recoverable"]["value"], {})
+    assert choice == Reply(200, "application/json", documented["recoverable"]["value"], {})
     assert choice.body["can_recover"] is True
 
 
@@ -79,7 +80,7 @@ def test_undeclared_status_lists_the_declared_ones():
 
 def test_a_204_is_served_without_a_body():
     operation = get_api("state-tracking").operation("DELETE", "/sessions/{id}")
-    assert choose_example(operation) == ExampleChoice(204, None, None, {})
+    assert choose_example(operation) == Reply(204, None, None, {})
 
 
 def test_html_is_served_as_given():

@@ -12,6 +12,7 @@ from openapi_schema_validator import OAS30Validator
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.testclient import TestClient
 
+from mockgate.apis.context import MockOptions
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.openapi.catalog import get_api
@@ -197,7 +198,7 @@ def test_a_conformant_upstream_gives_no_violations(through_proxy):
     ],
 )
 def test_every_mock_passes_its_own_proxy(through_proxy, api, paths):
-    mock = create_app(api, clock=Clock(START, frozen=True), api_keys=["key"])
+    mock = create_app(api, MockOptions(api_keys=["key"]), clock=Clock(START, frozen=True))
     users = context_of(mock).store.values("users") if api == "fasting" else []
     token = users[0]["token"] if users else "key"
     client = through_proxy(api, mock, strict=True)
@@ -209,7 +210,9 @@ def test_every_mock_passes_its_own_proxy(through_proxy, api, paths):
 
 
 def test_an_image_passes_through_byte_identical_with_its_headers(through_proxy):
-    mock = create_app("piorchestrator", dataset="docs", clock=Clock(DOCS_NOW, frozen=True))
+    mock = create_app(
+        "piorchestrator", MockOptions(dataset="docs"), clock=Clock(DOCS_NOW, frozen=True)
+    )
     client = through_proxy("piorchestrator", mock)
     with TestClient(mock) as upstream:
         expected = upstream.get(IMAGE, params={"key": BEFORE_OPEN_KEY})

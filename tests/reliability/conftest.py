@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mockgate.apis.context import MockOptions
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import create_app
 from tests.reliability.inprocess import record_ids
@@ -22,7 +23,7 @@ SEED = 1
 
 
 def options_for(api: str, **options: Any) -> dict[str, Any]:
-    """``create_app`` options: seeded, frozen clock, rate limits off (they would refuse the
+    """``create_app`` keywords: seeded, frozen clock, rate limits off (they would refuse the
     volume sent here; tests/apis tests them), self-validation on (a response that breaks the
     spec becomes a 500, which every test here catches)."""
     options.setdefault("seed", SEED)
@@ -30,7 +31,8 @@ def options_for(api: str, **options: Any) -> dict[str, Any]:
     options.setdefault("validate_responses", True)
     if api == "state-tracking":
         options.setdefault("rate_limit", "off")
-    return options
+    clock = options.pop("clock")
+    return {"options": MockOptions(**options), "clock": clock}
 
 
 async def fasting_token(client: httpx.AsyncClient) -> str:

@@ -21,6 +21,8 @@ from mockgate.openapi.catalog import get_api
 from mockgate.reports.findings import Report
 from tests.reliability.conftest import APIS, options_for
 
+pytestmark = pytest.mark.slow
+
 DEFAULT_EXAMPLES = 50
 EXAMPLES = int(os.environ.get("MOCKGATE_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 SEED = int(os.environ.get("MOCKGATE_FUZZ_SEED", 1))

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from mockgate.apis.agentlens import growth, handlers
 from mockgate.apis.agentlens.dataset import docs_dataset, generate
-from mockgate.apis.base import MockApi, RequestInfo
-from mockgate.core.errors import ApiError
+from mockgate.apis.base import MockApi
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
 
 __all__ = ["API", "AgentLens"]

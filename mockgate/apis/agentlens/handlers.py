@@ -25,7 +25,7 @@ from mockgate.apis.context import MockContext
 from mockgate.core.errors import MockError
 from mockgate.core.timestamps import parse_timestamp
 
-Reply = tuple[Any, int]
+JsonReply = tuple[Any, int]
 
 
 async def list_sessions(
@@ -37,7 +37,7 @@ async def list_sessions(
     tags: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-) -> Reply:
+) -> JsonReply:
     _grow(ctx)
     result = list_page(
         ctx.store,
@@ -53,7 +53,7 @@ async def list_sessions(
     return result, 200
 
 
-async def get_session(ctx: MockContext, id_: str) -> Reply:
+async def get_session(ctx: MockContext, id_: str) -> JsonReply:
     _grow(ctx, [id_])
     session = ctx.store.get("sessions", id_)
     if session is None:
@@ -61,7 +61,7 @@ async def get_session(ctx: MockContext, id_: str) -> Reply:
     return _complete(ctx, session), 200
 
 
-async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:
+async def get_session_timeline(ctx: MockContext, id_: str) -> JsonReply:
     _grow(ctx, [id_])
     if ctx.store.get("sessions", id_) is None:
         return _not_found()
@@ -74,7 +74,7 @@ async def get_session_timeline(ctx: MockContext, id_: str) -> Reply:
     }, 200
 
 
-async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> Reply:
+async def ingest_events(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
     wanted = list(dict.fromkeys(e["sessionId"] for e in body["events"]))
     _grow(ctx, wanted)
     timelines = {
@@ -161,5 +161,5 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
-def _not_found() -> Reply:
+def _not_found() -> JsonReply:
     raise MockError(404, "Session not found")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from mockgate.apis.base import MockApi, Principal, RequestInfo
+from mockgate.apis.base import MockApi
 from mockgate.apis.fasting import handlers
 from mockgate.apis.fasting.dataset import docs_dataset, generate
 from mockgate.apis.fasting.users import User, holder_of
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
+from mockgate.openapi.security import Principal
 
 __all__ = ["API", "Fasting"]
 

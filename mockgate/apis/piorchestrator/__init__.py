@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from mockgate.apis.base import MockApi, RequestInfo
+from mockgate.apis.base import MockApi, RequestGuard
+from mockgate.apis.context import MockContext
 from mockgate.apis.piorchestrator import dataset as seed_data
 from mockgate.apis.piorchestrator import handlers, stamps
 from mockgate.apis.piorchestrator.degradation import SCENARIOS
-from mockgate.apis.piorchestrator.middleware import KeyGuard, UnregisteredRoutes
-from mockgate.core.errors import ApiError
+from mockgate.apis.piorchestrator.guards import key_guard, unregistered_routes
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
 
 __all__ = ["API", "PiOrchestrator"]
@@ -70,10 +71,10 @@ class PiOrchestrator(MockApi):
         body["timestamp"] = stamps.stamp(request.now)
         return body
 
-    def middleware(self, ctx: Any) -> list[tuple[type, dict[str, Any]]]:
-        return [(UnregisteredRoutes, {"ctx": ctx}), (KeyGuard, {"ctx": ctx})]
+    def guards(self, ctx: MockContext) -> list[RequestGuard]:
+        return [unregistered_routes(ctx), key_guard]
 
-    def credentials_help(self, ctx: Any) -> list[str]:
+    def credentials_help(self, ctx: MockContext) -> list[str]:
         return ["no credentials (config-UI port)"]
 
 

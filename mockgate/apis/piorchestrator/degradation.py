@@ -2,8 +2,8 @@
 
 Switched with ``--scenario piorchestrator=<name>`` or ``PUT /__mockgate/scenario``. Each one
 unregisters routes: their requests answer 404 before anything else looks at them (request
-validation included, as on a server that does not have the route at all); the API's middleware
-(``middleware.UnregisteredRoutes``) applies ``unregistered``. The 404 is the contract's error
+validation included, as on a server that does not have the route at all); the API's request guard
+(``guards.unregistered_routes``) applies ``unregistered``. The 404 is the contract's error
 envelope (``route not found``, code ``NOT_FOUND``: the spec's ``RouteNotRegistered`` example)
 rather than a Go router's bare ``404 page not found``, which the contract does not describe; the
 dashboard treats both alike. 503s and 500s come from the fault controls

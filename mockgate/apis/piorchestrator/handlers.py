@@ -13,46 +13,45 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from starlette.responses import Response
-
 from mockgate.apis.context import MockContext
 from mockgate.apis.piorchestrator import evidence, live, stamps
 from mockgate.apis.piorchestrator.captures import CONTENT_TYPE, ordered
 from mockgate.apis.piorchestrator.keys import MalformedKey, check_key
 from mockgate.apis.piorchestrator.sessions import session_list
 from mockgate.core.errors import FieldError, MockError
+from mockgate.core.replies import Reply
 
-Reply = tuple[Any, int]
+JsonReply = tuple[Any, int]
 
 CACHE_CONTROL = "private, max-age=86400, immutable"
 """Objects are immutable per key (the key embeds the capture time and evidence id)."""
 
 
-async def list_diagnostic_sessions(ctx: MockContext, limit: int | None = None) -> Reply:
+async def list_diagnostic_sessions(ctx: MockContext, limit: int | None = None) -> JsonReply:
     now = _now(ctx)
     data = session_list(ctx.store.values("sessions"), ctx.store.values("captures"), now, limit)
     return _success(data, now), 200
 
 
-async def list_sessions(ctx: MockContext, limit: int | None = None) -> Reply:
+async def list_sessions(ctx: MockContext, limit: int | None = None) -> JsonReply:
     """The inferred route: the same list as the diagnostics route."""
     return await list_diagnostic_sessions(ctx, limit)
 
 
-async def get_session_evidence(ctx: MockContext, session_id: str) -> Reply:
+async def get_session_evidence(ctx: MockContext, session_id: str) -> JsonReply:
     now = _now(ctx)
     session, captures = _session(ctx, session_id)
     return _success(evidence.session_evidence(session, captures, now), now), 200
 
 
-async def get_session_evidence_pair(ctx: MockContext, session_id: str) -> Reply:
+async def get_session_evidence_pair(ctx: MockContext, session_id: str) -> JsonReply:
     now = _now(ctx)
     session, captures = _session(ctx, session_id)
     retry = live.next_capture_in(session, now)
     return _success(evidence.pair(session, captures, now, retry_after=retry), now), 200
 
 
-async def get_evidence_image(ctx: MockContext, key: str) -> Response:
+async def get_evidence_image(ctx: MockContext, key: str) -> Reply:
     try:
         check_key(key)
     except MalformedKey as exc:
@@ -64,7 +63,7 @@ async def get_evidence_image(ctx: MockContext, key: str) -> Response:
         raise MockError(404, f"evidence image not found: {key}")
     etag = hashlib.md5(image, usedforsecurity=False).hexdigest()  # as S3 computes it
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": f'"{etag}"'}
-    return Response(image, 200, headers, media_type=CONTENT_TYPE)
+    return Reply(200, CONTENT_TYPE, image, headers)
 
 
 def _now(ctx: MockContext) -> datetime:

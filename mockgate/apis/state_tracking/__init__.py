@@ -5,7 +5,8 @@ Modules (pure core first, no HTTP): ``rules`` (how the core says no), ``sessions
 ``machines``, ``recovery``, ``health`` (the session health score), ``paging``, ``ids``,
 ``pulses`` (the demo's simulated heartbeats), ``tracker`` (the operations over a ``Store``),
 ``dataset``, ``ratelimit`` (windows on the clock), ``vitals`` (health endpoint figures);
-then ``limiter`` (ASGI middleware), ``envelope`` (the error shape) and ``handlers``.
+``limiter`` (the rate limits as a request guard), ``envelope`` (the error shape) and
+``handlers``.
 
 **API keys.** ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the default dev key is
 ``st_mockgate_dev_key``. A configured key written ``readonly:KEY`` (``--api-key
@@ -24,14 +25,16 @@ import json
 from datetime import datetime
 from typing import Any, ClassVar
 
-from mockgate.apis.base import MockApi, Principal, RequestInfo
+from mockgate.apis.base import MockApi, RequestGuard
+from mockgate.apis.context import MockContext
 from mockgate.apis.state_tracking import handlers
 from mockgate.apis.state_tracking.dataset import docs_dataset, empty_dataset, generate
 from mockgate.apis.state_tracking.envelope import error_body
-from mockgate.apis.state_tracking.limiter import RateLimitMiddleware
+from mockgate.apis.state_tracking.limiter import RateLimitGuard
 from mockgate.apis.state_tracking.ratelimit import RateLimiter, tiers_from_spec
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
+from mockgate.openapi.security import Principal
 
 __all__ = ["API", "READ_ONLY_PREFIX", "StateTracking"]
 
@@ -67,7 +70,7 @@ class StateTracking(MockApi):
     def default_keys(self) -> tuple[str, ...]:
         return ("st_mockgate_dev_key",)
 
-    def authenticate(self, ctx: Any, credential: str) -> Principal | None:
+    def authenticate(self, ctx: MockContext, credential: str) -> Principal | None:
         """A configured key, read-only when configured as ``readonly:KEY``."""
         for index, entry in enumerate(ctx.api_keys, start=1):
             read_only = entry.startswith(READ_ONLY_PREFIX)
@@ -79,7 +82,7 @@ class StateTracking(MockApi):
     def error_body(self, error: ApiError, request: RequestInfo) -> dict[str, Any]:
         return error_body(error, request)
 
-    def middleware(self, ctx: Any) -> list[tuple[type, dict[str, Any]]]:
+    def guards(self, ctx: MockContext) -> list[RequestGuard]:
         option = ctx.options.rate_limit
         if option == "off":
             return []
@@ -89,9 +92,9 @@ class StateTracking(MockApi):
         tiers = tiers_from_spec(ctx.spec.document, per_minute)
         limiter = RateLimiter()
         ctx.on_reset.append(limiter.clear)  # a reset starts every key's windows afresh
-        return [(RateLimitMiddleware, {"ctx": ctx, "limiter": limiter, "tiers": tiers})]
+        return [RateLimitGuard(ctx, limiter, tiers)]
 
-    def credentials_help(self, ctx: Any) -> list[str]:
+    def credentials_help(self, ctx: MockContext) -> list[str]:
         lines = []
         for entry in ctx.api_keys:
             if entry.startswith(READ_ONLY_PREFIX):

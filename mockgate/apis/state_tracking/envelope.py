@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mockgate.apis.base import RequestInfo
-from mockgate.core.errors import ApiError
+from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.timestamps import format_timestamp
 
 __all__ = ["StateRuleError", "error_body"]

@@ -12,10 +12,10 @@ from mockgate.core.store import load_json
 from mockgate.core.timestamps import format_timestamp, parse_timestamp
 from mockgate.mockserver.responses import encode_json
 
-Reply = tuple[Any, int]
+JsonReply = tuple[Any, int]
 
 
-async def admin_health(ctx: MockContext) -> Reply:
+async def admin_health(ctx: MockContext) -> JsonReply:
     return {
         "status": "ok",
         "api": ctx.name,
@@ -26,16 +26,16 @@ async def admin_health(ctx: MockContext) -> Reply:
     }, 200
 
 
-async def admin_reset(ctx: MockContext) -> Reply:
+async def admin_reset(ctx: MockContext) -> JsonReply:
     ctx.reset()
     return None, 204
 
 
-async def admin_get_state(ctx: MockContext) -> Reply:
+async def admin_get_state(ctx: MockContext) -> JsonReply:
     return ctx.store.snapshot(), 200
 
 
-async def admin_put_state(ctx: MockContext, body: dict[str, Any]) -> Reply:
+async def admin_put_state(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
     try:
         load_json(ctx.store, encode_json(body))
     except ValueError as exc:
@@ -49,23 +49,23 @@ async def admin_list_requests(
     path_prefix: str | None = None,
     operation_id: str | None = None,
     limit: int | None = None,
-) -> Reply:
+) -> JsonReply:
     entries = ctx.journal.entries(
         method=method, path_prefix=path_prefix, operation_id=operation_id, limit=limit
     )
     return {"requests": [e.to_json() for e in entries]}, 200
 
 
-async def admin_clear_requests(ctx: MockContext) -> Reply:
+async def admin_clear_requests(ctx: MockContext) -> JsonReply:
     ctx.journal.clear()
     return None, 204
 
 
-async def admin_get_clock(ctx: MockContext) -> Reply:
+async def admin_get_clock(ctx: MockContext) -> JsonReply:
     return ctx.clock.state().to_json(), 200
 
 
-async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> Reply:
+async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
     steps = []
     try:
         if "set" in body:
@@ -91,11 +91,11 @@ async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> Reply:
     return ctx.clock.state().to_json(), 200
 
 
-async def admin_list_faults(ctx: MockContext) -> Reply:
+async def admin_list_faults(ctx: MockContext) -> JsonReply:
     return {"faults": ctx.faults.list()}, 200
 
 
-async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> Reply:
+async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
     known = {op.operation_id for op in ctx.spec.operations if op.operation_id}
     try:
         fault = Fault.from_json(body, known_operations=known)
@@ -105,20 +105,20 @@ async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> Reply:
     return next(f for f in ctx.faults.list() if f["id"] == fault_id), 201
 
 
-async def admin_clear_faults(ctx: MockContext) -> Reply:
+async def admin_clear_faults(ctx: MockContext) -> JsonReply:
     ctx.faults.clear()
     return None, 204
 
 
-async def admin_list_violations(ctx: MockContext) -> Reply:
+async def admin_list_violations(ctx: MockContext) -> JsonReply:
     return {"violations": list(ctx.violations)}, 200
 
 
-async def admin_get_scenario(ctx: MockContext) -> Reply:
+async def admin_get_scenario(ctx: MockContext) -> JsonReply:
     return {"name": ctx.scenario, "available": dict(ctx.api.scenarios)}, 200
 
 
-async def admin_set_scenario(ctx: MockContext, body: dict[str, Any]) -> Reply:
+async def admin_set_scenario(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
     name = body["name"]
     if name is not None and name not in ctx.api.scenarios:
         known = ", ".join(ctx.api.scenarios) or "none"

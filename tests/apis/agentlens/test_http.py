@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from mockgate.apis.context import MockContext
+from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
 from mockgate.core.resources import fixtures_dir
 from mockgate.mockserver.app import context_of, create_app
@@ -51,10 +51,8 @@ def shared_client() -> MockClient:
     """One demo mock (seed 1) for the module, as ``mock_client`` would build it."""
     app = create_app(
         "agentlens",
-        seed=1,
-        dataset="demo",
+        MockOptions(seed=1, dataset="demo", validate_responses=True),
         clock=Clock(START, frozen=True),
-        validate_responses=True,
     )
     client = MockClient(app, raise_server_exceptions=False)
     client.ctx = context_of(app)

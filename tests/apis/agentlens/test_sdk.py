@@ -27,7 +27,7 @@ from agentlensai.models import (
     TokenUsage,
 )
 
-from mockgate.apis.context import MockContext
+from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import context_of, create_app
 from tests.apis.agentlens.expect import AUTH, START, TAMPERED_TAG, matches
@@ -54,10 +54,8 @@ def serve() -> Iterator[Callable[[str], Live]]:
             return running[dataset][0]
         app = create_app(
             "agentlens",
-            seed=1,
-            dataset=dataset,
+            MockOptions(seed=1, dataset=dataset, validate_responses=True),
             clock=Clock(START, frozen=True),
-            validate_responses=True,
         )
         # Bound here, so the port is known before the server starts and nothing can take it.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

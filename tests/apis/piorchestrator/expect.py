@@ -16,7 +16,7 @@ DOCS_NOW = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)  # the documents' queried_a
 LIST = "/api/v1/diagnostics/sessions"
 IMAGE = "/api/v1/evidence/image"
 ENVELOPE = {"success", "status", "data", "timestamp"}
-_DOC_EXAMPLES = Path(__file__).parents[4] / "fixtures" / "doc-examples" / "piorchestrator.json"
+_DOC_EXAMPLES = Path(__file__).parents[3] / "fixtures" / "doc-examples" / "piorchestrator.json"
 
 
 def doc_example(example_id: str) -> dict[str, Any]:

@@ -149,6 +149,7 @@ def _image(client, capture) -> Image.Image | None:
     return decode(response.content)
 
 
+@pytest.mark.slow
 def test_another_process_renders_the_same_bytes():
     """Nothing but the capture decides the bytes: not the process, its hash seed or its cache."""
     shot = _shot(evidence_id="cross-process", capture_tag="AFTER_CLOSE")

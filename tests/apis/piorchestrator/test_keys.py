@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from starlette.testclient import TestClient
 
+from mockgate.apis.context import MockOptions
 from mockgate.apis.piorchestrator import images
 from mockgate.apis.piorchestrator.keys import MalformedKey, check_key, object_key
 from mockgate.core.clock import Clock
@@ -90,7 +91,9 @@ def proxy():
     """The docs dataset a week after the documents (every documented image is uploaded), shared
     by the tests here: none of their requests changes anything."""
     clock = Clock(DOCS_NOW + timedelta(days=7), frozen=True)
-    app = create_app("piorchestrator", dataset="docs", clock=clock, validate_responses=True)
+    app = create_app(
+        "piorchestrator", MockOptions(dataset="docs", validate_responses=True), clock=clock
+    )
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get(IMAGE, params={"key": "warm-up"}).status_code == 404
     yield client

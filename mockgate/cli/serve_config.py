@@ -1,0 +1,180 @@
+"""``ServeConfig``: what ``mockgate serve``'s options say, checked once, per API.
+
+The command (``cli.serve``) only declares the options; everything that reads them — which APIs,
+their ports, keys, scenarios and specs, the clock — lives here, so it is testable without
+starting a server and every refusal names the option at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mockgate.apis.context import MockOptions
+from mockgate.core.clock import Clock
+from mockgate.core.timestamps import parse_timestamp
+from mockgate.openapi.catalog import ApiSpec, bundled_apis
+
+__all__ = ["FROZEN_START", "ServeConfig"]
+
+# `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes.
+FROZEN_START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    apis: tuple[str, ...]
+    host: str
+    ports: Mapping[str, int]
+    seed: int
+    dataset: str
+    clock_option: str
+    start: datetime | None
+    everywhere_keys: tuple[str, ...]  # --api-key KEY
+    scoped_keys: Mapping[str, tuple[str, ...]]  # --api-key API=KEY
+    rate_limit: str | None
+    scenarios: Mapping[str, str]
+    state_file: str | None
+    state_sync: str
+    cors: bool
+    cors_origins: tuple[str, ...]
+    validate_responses: bool
+    specs: Mapping[str, ApiSpec]  # --spec API=FILE, checked
+    reload: bool
+    access_log: bool
+    log_level: str
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> ServeConfig:
+        """The command's parameters, checked: ``click.BadParameter`` (or ``ClickException``)
+        naming the option that is wrong."""
+        apis = tuple(params["apis"])
+        unknown = [a for a in apis if a not in bundled_apis()]
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(unknown)}: bundled APIs are {', '.join(bundled_apis())}",
+                param_hint="API",
+            )
+        rate_limit = params["rate_limit"]
+        if (
+            rate_limit is not None
+            and rate_limit not in ("off", "docs")
+            and not rate_limit.isdigit()
+        ):
+            raise click.BadParameter(
+                f"{rate_limit!r}: expected off, docs or N", param_hint="--rate-limit"
+            )
+        everywhere, scoped = _keys(params["api_keys"])
+        try:
+            start = parse_timestamp(params["start"]) if params["start"] else None
+            Clock.from_option(params["clock_option"], start=start)  # refused here, not later
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return cls(
+            apis=apis or tuple(bundled_apis()),
+            host=params["host"],
+            ports=_ports(params["ports"]),
+            seed=params["seed"],
+            dataset=params["dataset"],
+            clock_option=params["clock_option"],
+            start=start,
+            everywhere_keys=everywhere,
+            scoped_keys=scoped,
+            rate_limit=rate_limit,
+            scenarios=_pairs(params["scenarios"], "--scenario"),
+            state_file=params["state_file"],
+            state_sync=params["state_sync"],
+            cors=not params["no_cors"],
+            cors_origins=tuple(params["cors_origins"]),
+            validate_responses=params["validate_responses"],
+            specs=_specs(_pairs(params["spec_files"], "--spec")),
+            reload=params["reload"],
+            access_log=params["access_log"],
+            log_level=params["log_level"],
+        )
+
+    def clock(self) -> Clock:
+        frozen_default = FROZEN_START if self.clock_option == "frozen" else None
+        return Clock.from_option(self.clock_option, start=self.start or frozen_default)
+
+    def spec(self, api: str) -> ApiSpec:
+        """The document ``api`` is served from: its ``--spec`` file, else the bundled one."""
+        return self.specs.get(api) or bundled_apis()[api]
+
+    def port(self, api: str) -> int:
+        return self.ports.get(api) or self.spec(api).default_port or 8000
+
+    def api_keys(self, api: str) -> tuple[str, ...]:
+        """``KEY`` applies to every API, ``API=KEY`` to that API only."""
+        return (*self.everywhere_keys, *self.scoped_keys.get(api, ()))
+
+    def mock_options(self, api: str, *, seed: int, dataset: str) -> MockOptions:
+        """``api``'s options (the seed and dataset may come from a state file instead)."""
+        return MockOptions(
+            seed=seed,
+            dataset=dataset,
+            api_keys=self.api_keys(api),
+            validate_responses=self.validate_responses,
+            cors=self.cors,
+            cors_origins=self.cors_origins,
+            access_log=self.access_log,
+            rate_limit=self.rate_limit,
+            scenario=self.scenarios.get(api),
+        )
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        api, sep, rest = value.partition("=")
+        if not sep or api not in bundled_apis():
+            raise click.BadParameter(
+                f"{value!r}: expected API=VALUE with API one of {', '.join(bundled_apis())}",
+                param_hint=option,
+            )
+        pairs[api] = rest
+    return pairs
+
+
+def _ports(values: tuple[str, ...]) -> dict[str, int]:
+    ports = {}
+    for api, port in _pairs(values, "--port").items():
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise click.BadParameter(f"{api}={port}: a port is 1-65535", param_hint="--port")
+        ports[api] = int(port)
+    return ports
+
+
+def _keys(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    everywhere: list[str] = []
+    scoped: dict[str, tuple[str, ...]] = {}
+    for value in values:
+        api, sep, key = value.partition("=")
+        if sep and api in bundled_apis():
+            scoped[api] = (*scoped.get(api, ()), key)
+        else:
+            everywhere.append(value)
+    return tuple(everywhere), scoped
+
+
+def _specs(files: dict[str, str]) -> dict[str, ApiSpec]:
+    """``--spec API=FILE``: FILE, once it passes ``mockgate specs validate``."""
+    from mockgate.openapi.speccheck import check_spec
+
+    specs = {}
+    for api, file in files.items():
+        path = Path(file)
+        if not path.is_file():
+            raise click.BadParameter(f"{api}={file}: no such file", param_hint="--spec")
+        problems = check_spec(path)
+        if problems:
+            raise click.ClickException(
+                f"--spec {api}={file} cannot be served:\n  " + "\n  ".join(map(str, problems))
+            )
+        specs[api] = ApiSpec(api, path.resolve())
+    return specs
