@@ -247,7 +247,14 @@ class StateFile:
 
 
 class SqliteStore(MemoryStore):
-    """A ``MemoryStore`` whose writes reach a ``StateFile`` at each ``commit()``."""
+    """A ``MemoryStore`` whose writes reach a ``StateFile`` at each ``commit()``.
+
+    A record's ``position`` in the file orders it within its collection. Like a dict, a key
+    takes its position when it is added (or deleted and added again: it then goes last), and
+    keeps it when changed in place. The position is taken at the write itself, from a counter
+    that only goes up, not at the commit: a commit writes its changes in whatever order, and
+    a key deleted, then added again after other keys were added, still goes after them.
+    """
 
     def __init__(
         self,
@@ -267,58 +274,82 @@ class SqliteStore(MemoryStore):
         self._file = file
         self._api = api
         self._changes_lock = threading.Lock()
-        # (collection, key) -> whether the key was added (and so goes last in its collection);
-        # the record itself is read back at commit, so a key written twice is written once.
-        self._dirty: dict[tuple[str, str], bool] = {}
+        # (collection, key) -> the position the key was (re)added at since the last commit, or
+        # None when it was only changed in place or deleted; the record itself is read back at
+        # commit, so a key written twice is written once. In the order the keys were first
+        # changed, which puts a new collection's first change first.
+        self._dirty: dict[tuple[str, str], int | None] = {}
         self._rewrite = False
         self._collections = set(stored or ())
+        # Past every position in the file and every position taken since.
         self._next_position = next_position
 
     def put(self, collection: str, key: str, record: Record) -> None:
-        added = self.get(collection, key) is None
-        super().put(collection, key, record)
-        self._mark(collection, key, added)
+        with self._lock:  # the write and its mark together: the marks follow the writes' order
+            added = self.get(collection, key) is None
+            super().put(collection, key, record)
+            self._mark(collection, key, added)
 
     def delete(self, collection: str, key: str) -> Record | None:
-        removed = super().delete(collection, key)
-        if removed is not None:
-            self._mark(collection, key, False)
-        return removed
+        with self._lock:
+            removed = super().delete(collection, key)
+            if removed is not None:
+                self._mark(collection, key, False)
+            return removed
 
     def restore(self, snapshot: Snapshot) -> None:
-        super().restore(snapshot)
-        with self._changes_lock:
-            self._dirty.clear()
-            self._rewrite = True
+        with self._lock:
+            super().restore(snapshot)
+            with self._changes_lock:
+                self._dirty.clear()
+                self._rewrite = True
 
     def commit(self) -> None:
         """Write what changed since the last commit (and the clock, when it changed) in one
         transaction; nothing at all when nothing changed. On failure the changes stay pending."""
         if not self._dirty and not self._rewrite and not self._file.clock_changed():
             return
-        with self._changes_lock:
+        snapshot: Snapshot | None = None
+        fallback = 0
+        with self._lock, self._changes_lock:
             dirty, self._dirty = self._dirty, {}
             rewrite, self._rewrite = self._rewrite, False
-        position = self._next_position
+            if rewrite:
+                # Taken with the changes it covers: a write after it is left pending, with a
+                # position past every one the rewrite gives.
+                snapshot = self.snapshot()
+                self._next_position = max(
+                    self._next_position, sum(len(c) for c in snapshot.values())
+                )
+            elif dirty:
+                # For a record changed in place that is, against all expectation, not in the
+                # file: written last rather than lost.
+                fallback = self._next_position
+                self._next_position += 1
         try:
             with self._file.transaction() as db:
-                if rewrite:
-                    self.write_all(db)
-                else:
-                    position = self._write_changes(db, dirty)
+                if snapshot is not None:
+                    self.write_all(db, snapshot)
+                elif dirty:
+                    self._write_changes(db, dirty, fallback)
         except BaseException:
             with self._changes_lock:
-                for where, added in dirty.items():
-                    self._dirty[where] = self._dirty.get(where, False) or added
+                # The failed changes first (they were made first), then the newer ones: a key
+                # added again keeps its newer position, one only changed since keeps its older.
+                newer, self._dirty = self._dirty, dirty
+                for where, position in newer.items():
+                    if position is not None or where not in dirty:
+                        self._dirty[where] = position
                 self._rewrite = self._rewrite or rewrite
             raise
-        if not rewrite:  # only once committed: a failed transaction is retried in full
+        if snapshot is None:  # only once committed: a failed transaction is retried in full
             self._collections |= {name for name, _ in dirty}
-            self._next_position = position
 
-    def write_all(self, db: sqlite3.Connection) -> None:
-        """Replace this API's rows with the whole store (inside the caller's transaction)."""
-        snapshot = self.snapshot()
+    def write_all(self, db: sqlite3.Connection, snapshot: Snapshot | None = None) -> None:
+        """Replace this API's rows with ``snapshot`` (default: the whole store), inside the
+        caller's transaction."""
+        if snapshot is None:
+            snapshot = self.snapshot()
         db.execute("DELETE FROM collections WHERE api = ?", (self._api,))
         db.execute("DELETE FROM records WHERE api = ?", (self._api,))
         db.executemany(
@@ -338,10 +369,13 @@ class SqliteStore(MemoryStore):
             ],
         )
         self._collections = set(snapshot)
-        self._next_position = sum(len(c) for c in snapshot.values())
+        with self._changes_lock:
+            self._next_position = max(self._next_position, sum(len(c) for c in snapshot.values()))
 
-    def _write_changes(self, db: sqlite3.Connection, dirty: dict[tuple[str, str], bool]) -> int:
-        """Write the ``dirty`` records; the next free position."""
+    def _write_changes(
+        self, db: sqlite3.Connection, dirty: dict[tuple[str, str], int | None], fallback: int
+    ) -> None:
+        """Write the ``dirty`` records (each key once, so in any order)."""
         api = self._api
         # In the order the collections were first written (a set would shuffle them).
         for collection in dict.fromkeys(name for name, _ in dirty):
@@ -352,34 +386,41 @@ class SqliteStore(MemoryStore):
                 "FROM collections WHERE api = ?",
                 (api, collection, api),
             )
-        position = self._next_position
-        for (collection, key), added in dirty.items():
+        deleted, added, changed = [], [], []
+        for (collection, key), position in dirty.items():
             record = self.get(collection, key)
             if record is None:
-                db.execute(
-                    "DELETE FROM records WHERE api = ? AND collection = ? AND key = ?",
-                    (api, collection, key),
-                )
-            elif added:  # (re)inserted: last in its collection, as in memory
-                db.execute(
-                    "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)",
-                    (api, collection, key, position, _encode(record)),
-                )
-                position += 1
+                deleted.append((api, collection, key))
+            elif position is not None:
+                added.append((api, collection, key, position, _encode(record)))
             else:
-                db.execute(
-                    "INSERT INTO records VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (api, collection, key) DO UPDATE SET body = excluded.body",
-                    (api, collection, key, position, _encode(record)),
-                )
-                position += 1
-        return position
+                changed.append((api, collection, key, fallback, _encode(record)))
+        if deleted:
+            db.executemany(
+                "DELETE FROM records WHERE api = ? AND collection = ? AND key = ?", deleted
+            )
+        if added:  # (re)added: at the position it was added at, last in its collection
+            db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?, ?, ?) ON CONFLICT (api, collection, key) "
+                "DO UPDATE SET position = excluded.position, body = excluded.body",
+                added,
+            )
+        if changed:  # changed in place: keeps its position
+            db.executemany(
+                "INSERT INTO records VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (api, collection, key) DO UPDATE SET body = excluded.body",
+                changed,
+            )
 
     def _mark(self, collection: str, key: str, added: bool) -> None:
-        # After the write itself: a commit between the two writes the new record already, and
-        # this mark only makes the next commit write it again.
+        # Under the store's lock, with the write itself: no commit falls between the two.
+        where = (collection, key)
         with self._changes_lock:
-            self._dirty[(collection, key)] = self._dirty.get((collection, key), False) or added
+            if added:
+                self._dirty[where] = self._next_position
+                self._next_position += 1
+            elif where not in self._dirty:
+                self._dirty[where] = None
 
 
 def _encode(record: Record) -> str:

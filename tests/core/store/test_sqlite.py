@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -142,6 +142,58 @@ def test_a_failed_commit_writes_nothing_and_keeps_the_changes_for_the_next(path)
     assert set(reopened(path)["sessions"]) == {"a", "b", "c", "bad"}
 
 
+@pytest.mark.parametrize(
+    "commit_after",
+    [(), ("delete",), ("put c",), ("put a",), ("delete", "put c"), ("put c", "put a")],
+    ids=lambda after: "commit after " + (", ".join(after) or "nothing but the last"),
+)
+def test_a_key_deleted_and_added_again_after_another_goes_after_it(path, commit_after):
+    # A key deleted and added again goes last, as in a dict, after a key added in between (the
+    # file used to hold it where it was first changed since the last commit: at its delete).
+    store = open_store(path)
+    for step, write in [
+        ("delete", lambda: store.delete("sessions", "a")),
+        ("put c", lambda: store.put("sessions", "c", {"id": "c"})),
+        ("put a", lambda: store.put("sessions", "a", {"id": "a", "n": 3})),
+    ]:
+        write()
+        if step in commit_after:
+            store.commit()
+    store.commit()
+    assert list(store.snapshot()["sessions"]) == ["b", "c", "a"]
+    close(store)
+    assert list(reopened(path)["sessions"]) == ["b", "c", "a"]
+
+
+def test_changes_kept_from_a_failed_commit_are_written_in_the_order_they_were_made(
+    path, monkeypatch
+):
+    store = open_store(path)
+    store.put("sessions", "c", {"id": "c"})
+    store.put("sessions", "a", {"id": "a", "n": 10})
+    transaction = StateFile.transaction
+
+    @contextmanager
+    def failing(self):
+        with transaction(self):
+            # Another thread writes while this commit is under way, which then fails.
+            store.put("sessions", "d", {"id": "d"})
+            store.put("new", "e", {"id": "e"})
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(StateFile, "transaction", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        store.commit()
+    monkeypatch.setattr(StateFile, "transaction", transaction)
+    assert store._file.records("x") == SEED
+    store.put("sessions", "c", {"id": "c", "n": 3})  # changed in place: stays before d
+    store.commit()
+    expected = store.snapshot()
+    close(store)
+    assert list(expected["sessions"]) == ["a", "b", "c", "d"]
+    assert json.dumps(reopened(path)) == json.dumps(expected)
+
+
 # The MemoryStore contract, checked by doing the same random operations on both: the SQLite
 # store must answer the same, and a file reopened after the last commit must hold the same.
 _keys = st.sampled_from(["a", "b", "c", "d"])
@@ -163,6 +215,13 @@ _operations = st.lists(
 )
 @given(operations=_operations)
 @example(operations=[("delete", "sessions", "a"), ("put", "sessions", "a", 1)])  # moves to the end
+@example(  # a re-added key goes after a key added since its delete, not where it was deleted
+    operations=[
+        ("delete", "sessions", "a"),
+        ("put", "sessions", "c", 0),
+        ("put", "sessions", "a", 1),
+    ]
+)
 @example(operations=[("put", "new", "a", 1), ("commit",), ("delete", "new", "a")])  # left empty
 @example(operations=[("put", "other", "a", 0), ("put", "new", "a", 0)])  # collections' order
 def test_behaves_like_the_memory_store_and_reopens_as_it_was(tmp_path, operations):
