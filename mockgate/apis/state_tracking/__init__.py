@@ -3,7 +3,7 @@ tasks, stalls and recovery, behind API keys and the documented rate limits.
 
 Modules (pure core first, no HTTP): ``rules`` (how the core says no), ``sessions``, ``tasks``,
 ``machines``, ``recovery``, ``health`` (the session health score), ``paging``, ``ids``,
-``pulses`` (the demo's simulated heartbeats), ``tracker`` (the operations over a ``Store``),
+``pulses`` (the demo's simulated heartbeats), ``tracker/`` (the operations over a ``Store``),
 ``dataset``, ``ratelimit`` (windows on the clock), ``vitals`` (health endpoint figures);
 ``limiter`` (the rate limits as a request guard), ``envelope`` (the error shape) and
 ``handlers``.

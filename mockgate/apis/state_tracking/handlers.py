@@ -90,13 +90,13 @@ def _figures(ctx: MockContext) -> vitals.Figures:
     started = time.perf_counter()
     tracker = _tracker(ctx)  # one pass over the store: the mock's "database round trip"
     latency = (time.perf_counter() - started) * 1000
-    active = len(session_rules.select(tracker.sessions(), status="active"))
+    active = len(session_rules.select(tracker.records.sessions(), status="active"))
     served = [e for e in ctx.journal.entries() if e.operation_id is not None]
     average = sum(e.duration_ms for e in served) / len(served) if served else 0.0
     errors = sum(1 for e in served if e.status >= 500) / len(served) if served else 0.0
     return vitals.Figures(
-        now=tracker.now,
-        uptime=round(max(0.0, (tracker.now - ctx.started_at).total_seconds()), 3),
+        now=tracker.records.now,
+        uptime=round(max(0.0, (tracker.records.now - ctx.started_at).total_seconds()), 3),
         latency_ms=round(latency, 3),
         active_sessions=active,
         average_response_ms=round(average, 3),
@@ -118,7 +118,7 @@ async def list_sessions(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
-    found = _tracker(ctx).list_sessions(
+    found = _tracker(ctx).listing.sessions(
         status=status,
         project_id=_given(project_id),
         machine_id=_given(machine_id),
@@ -129,20 +129,22 @@ async def list_sessions(
 
 @_answers
 async def create_session(ctx: MockContext, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).create_session(body), 201
+    return _tracker(ctx).sessions.create(body), 201
 
 
 @_answers
 async def find_stale_sessions(ctx: MockContext, threshold: int = 300) -> Reply:
     tracker = _tracker(ctx)
-    return session_rules.stale_report(tracker.sessions(), tracker.now, threshold), 200
+    return session_rules.stale_report(
+        tracker.records.sessions(), tracker.records.now, threshold
+    ), 200
 
 
 @_answers
 async def find_active_sessions(
     ctx: MockContext, project_id: str | None = None, machine_id: str | None = None
 ) -> Reply:
-    found = _tracker(ctx).list_sessions(
+    found = _tracker(ctx).listing.sessions(
         status="active", project_id=_given(project_id), machine_id=_given(machine_id)
     )
     return [session_rules.active_summary(s) for s in found], 200
@@ -151,10 +153,10 @@ async def find_active_sessions(
 @_answers
 async def get_sessions_by_project(ctx: MockContext, project_id: str) -> Reply:
     tracker = _tracker(ctx)
-    if not tracker.known_project(project_id):
+    if not tracker.listing.known_project(project_id):
         raise NotFound(f"Project with ID {project_id} not found")
     groups = session_rules.by_status(
-        session_rules.select(tracker.sessions(), project_id=project_id)
+        session_rules.select(tracker.records.sessions(), project_id=project_id)
     )
     total = sum(group["count"] for group in groups.values())
     return {"project_id": project_id, "total_sessions": total, "by_status": groups}, 200
@@ -162,23 +164,23 @@ async def get_sessions_by_project(ctx: MockContext, project_id: str) -> Reply:
 
 @_answers
 async def get_session(ctx: MockContext, id_: str) -> Reply:
-    return _tracker(ctx).session(id_), 200
+    return _tracker(ctx).records.session(id_), 200
 
 
 @_answers
 async def update_session(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).update_session(id_, body), 200
+    return _tracker(ctx).sessions.update(id_, body), 200
 
 
 @_answers
 async def delete_session(ctx: MockContext, id_: str) -> Reply:
-    _tracker(ctx).delete_session(id_)
+    _tracker(ctx).sessions.delete(id_)
     return None, 204
 
 
 @_answers
 async def session_heartbeat(ctx: MockContext, id_: str) -> Reply:
-    session = _tracker(ctx).heartbeat(id_)
+    session = _tracker(ctx).sessions.heartbeat(id_)
     return {
         "session_id": session["session_id"],
         "status": session["status"],
@@ -189,12 +191,12 @@ async def session_heartbeat(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def get_session_health(ctx: MockContext, id_: str, threshold: int = 300) -> Reply:
-    return _tracker(ctx).session_health(id_, threshold), 200
+    return _tracker(ctx).recovery.health(id_, threshold), 200
 
 
 @_answers
 async def mark_session_failed(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    session = _tracker(ctx).mark_failed(id_, body["reason"], body.get("error_details"))
+    session = _tracker(ctx).sessions.mark_failed(id_, body["reason"], body.get("error_details"))
     return {
         "session_id": session["session_id"],
         "status": session["status"],
@@ -205,12 +207,12 @@ async def mark_session_failed(ctx: MockContext, id_: str, body: dict[str, Any]) 
 
 @_answers
 async def get_session_failure_info(ctx: MockContext, id_: str) -> Reply:
-    return _tracker(ctx).failure_info(id_), 200
+    return _tracker(ctx).recovery.failure_info(id_), 200
 
 
 @_answers
 async def archive_session(ctx: MockContext, id_: str) -> Reply:
-    session = _tracker(ctx).archive(id_)
+    session = _tracker(ctx).sessions.archive(id_)
     return {
         "session_id": session["session_id"],
         "status": session["status"],
@@ -220,13 +222,13 @@ async def archive_session(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def purge_session(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    deleted = _tracker(ctx).purge(id_)
+    deleted = _tracker(ctx).sessions.purge(id_)
     return {"session_id": id_, "purged": True, "tasks_deleted": deleted}, 200
 
 
 @_answers
 async def recover_session(ctx: MockContext, id_: str, body: dict[str, Any] | None = None) -> Reply:
-    session = _tracker(ctx).recover(id_, _optional(body))
+    session = _tracker(ctx).recovery.recover(id_, _optional(body))
     return {
         "session_id": session["session_id"],
         "status": session["status"],
@@ -240,14 +242,14 @@ async def recover_session(ctx: MockContext, id_: str, body: dict[str, Any] | Non
 async def prepare_session_recovery(
     ctx: MockContext, id_: str, body: dict[str, Any] | None = None
 ) -> Reply:
-    return _tracker(ctx).prepare_recovery(id_), 200
+    return _tracker(ctx).recovery.prepare(id_), 200
 
 
 @_answers
 async def get_session_tasks(ctx: MockContext, id_: str) -> Reply:
     tracker = _tracker(ctx)
-    tracker.session(id_)
-    return task_rules.progress(id_, tracker.session_tasks(id_)), 200
+    tracker.records.session(id_)
+    return task_rules.progress(id_, tracker.records.session_tasks(id_)), 200
 
 
 # --- tasks -------------------------------------------------------------------------------
@@ -262,7 +264,7 @@ async def list_tasks(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Reply:
-    found = _tracker(ctx).list_tasks(
+    found = _tracker(ctx).listing.tasks(
         session_id=_given(session_id), status=status, project_id=_given(project_id)
     )
     return page(found, limit, offset), 200
@@ -270,12 +272,12 @@ async def list_tasks(
 
 @_answers
 async def create_task(ctx: MockContext, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).create_task(body), 201
+    return _tracker(ctx).tasks.create(body), 201
 
 
 @_answers
 async def start_task(ctx: MockContext, id_: str) -> Reply:
-    task = _tracker(ctx).start_task(id_)
+    task = _tracker(ctx).tasks.start(id_)
     return {
         "task_id": task["task_id"],
         "status": task["status"],
@@ -285,7 +287,7 @@ async def start_task(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def complete_task(ctx: MockContext, id_: str) -> Reply:
-    task = _tracker(ctx).complete_task(id_)
+    task = _tracker(ctx).tasks.complete(id_)
     return {
         "task_id": task["task_id"],
         "status": task["status"],
@@ -295,7 +297,7 @@ async def complete_task(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def fail_task(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    task = _tracker(ctx).fail_task(id_, body["error_message"])
+    task = _tracker(ctx).tasks.fail(id_, body["error_message"])
     return {
         "task_id": task["task_id"],
         "status": task["status"],
@@ -311,23 +313,23 @@ async def fail_task(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
 async def list_machines(
     ctx: MockContext, status: str | None = None, hostname: str | None = None
 ) -> Reply:
-    machines = _tracker(ctx).machines()
+    machines = _tracker(ctx).records.machines()
     return machine_rules.select(machines, status=status, hostname=_given(hostname)), 200
 
 
 @_answers
 async def create_machine(ctx: MockContext, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).create_machine(body), 201
+    return _tracker(ctx).machines.create(body), 201
 
 
 @_answers
 async def find_available_machines(ctx: MockContext) -> Reply:
-    return machine_rules.available(_tracker(ctx).machines()), 200
+    return machine_rules.available(_tracker(ctx).records.machines()), 200
 
 
 @_answers
 async def machine_heartbeat(ctx: MockContext, id_: str) -> Reply:
-    machine = _tracker(ctx).machine_heartbeat(id_)
+    machine = _tracker(ctx).machines.heartbeat(id_)
     return {
         "machine_id": machine["machine_id"],
         "status": machine["status"],
@@ -338,7 +340,7 @@ async def machine_heartbeat(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def assign_session_to_machine(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    machine = _tracker(ctx).assign_session(id_, body["session_id"], body["docker_slot"])
+    machine = _tracker(ctx).machines.assign(id_, body["session_id"], body["docker_slot"])
     return {
         "machine_id": machine["machine_id"],
         "assigned_sessions": machine["assigned_sessions"],

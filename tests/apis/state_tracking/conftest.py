@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockgate.apis.context import MockOptions
 from mockgate.core.clock import Clock
 from mockgate.core.resources import fixtures_dir
 from mockgate.mockserver.app import context_of, create_app
 from tests.apis.state_tracking.factory import AUTH, KEY
-from tests.conftest import START, MockClient
+from tests.conftest import START, MockClient, build_app
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +42,7 @@ def tracking(mock_client, _reusable) -> Iterator[Callable[..., MockClient]]:
         else:
             key = (dataset, options.get("seed", 0))
             if key not in _reusable:
-                app = create_app(
+                app = build_app(
                     "state-tracking",
                     dataset=dataset,
                     clock=Clock(START, frozen=True),
@@ -75,10 +76,8 @@ def shared_demo() -> Iterator[TestClient]:
     with the clock frozen and response self-validation on."""
     app = create_app(
         "state-tracking",
+        MockOptions(validate_responses=True, rate_limit="off", api_keys=[KEY, "readonly:ro_key"]),
         clock=Clock(START, frozen=True),
-        validate_responses=True,
-        rate_limit="off",
-        api_keys=[KEY, "readonly:ro_key"],
     )
     client = TestClient(app, raise_server_exceptions=False)
     yield client

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from openapi_schema_validator import OAS30ReadValidator, OAS30Validator
 
+from mockgate.apis.context import MockOptions
 from mockgate.apis.datasets import DatasetError
 from mockgate.apis.state_tracking import API
 from mockgate.apis.state_tracking.dataset import docs_dataset, empty_dataset, generate
@@ -167,4 +168,4 @@ def test_a_dataset_file_with_a_broken_record_is_refused(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("machines:\n  m:\n    machine_id: m\n    status: sleeping\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="not a valid Machine"):
-        create_app("state-tracking", dataset=str(path))
+        create_app("state-tracking", MockOptions(dataset=str(path)))

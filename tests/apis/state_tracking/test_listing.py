@@ -82,7 +82,7 @@ def _states(draw: Any) -> Snapshot:
 
 
 def _scan_settle(store: MemoryStore, now: datetime) -> None:
-    """``Tracker.settle`` as it was before the indexes: every record, every request."""
+    """``Settling.settle`` as it was before the indexes: every record, every request."""
     beating = {pulses.key(p["kind"], p["id"]): p for p in store.values("pulses")}
     for kind, collection, id_key, settle in (
         ("machine", "machines", "machine_id", lambda m: machine_rules.settle(m, now)),
@@ -154,8 +154,8 @@ _TASK_QUERIES = st.fixed_dictionaries(
 def test_indexed_lists_are_the_scanned_lists(state, writes, sessions_query, tasks_query, window):
     store = MemoryStore(state)
     tracker = Tracker(store, NOW)
-    tracker.list_sessions()
-    tracker.list_tasks()
+    tracker.listing.sessions()
+    tracker.listing.tasks()
     for key, delete in writes:  # the indexes follow writes, deletes and re-insertions
         found = store.get("sessions", key)
         if delete:
@@ -166,16 +166,16 @@ def test_indexed_lists_are_the_scanned_lists(state, writes, sessions_query, task
         else:
             store.put("sessions", key, _fresh(key))
     start, size = window
-    found = session_rules.select(tracker.sessions(), **sessions_query)
+    found = session_rules.select(tracker.records.sessions(), **sessions_query)
     sessions = session_rules.newest_first(found)
-    listed = tracker.list_sessions(**sessions_query)
+    listed = tracker.listing.sessions(**sessions_query)
     assert list(listed) == sessions
     assert listed[start : start + size] == sessions[start : start + size]
-    tasks = task_rules.queue_order(task_rules.select(tracker.tasks(), **tasks_query))
-    assert list(tracker.list_tasks(**tasks_query)) == tasks
+    tasks = task_rules.queue_order(task_rules.select(tracker.records.tasks(), **tasks_query))
+    assert list(tracker.listing.tasks(**tasks_query)) == tasks
     for project in ("123", "456"):
-        has_sessions = any(s["project_id"] == project for s in tracker.sessions())
-        assert tracker.known_project(project) == has_sessions
+        has_sessions = any(s["project_id"] == project for s in tracker.records.sessions())
+        assert tracker.listing.known_project(project) == has_sessions
 
 
 def _fresh(session_id: str) -> Record:
