@@ -58,7 +58,7 @@ def run_conformance(
     """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds."""
     _install_adapters()
     config = SchemathesisConfig.from_dict(_config(api, credentials, options, base_url))
-    schema = schemathesis.openapi.from_dict(api.bundle(), config=config)
+    schema: schemathesis.BaseSchema = schemathesis.openapi.from_dict(api.bundle(), config=config)
     if app is not None:
         schema.app = app
     if options.read_only:
@@ -340,4 +340,5 @@ def _collect(recorder: Any, report: Report) -> None:
 
 
 def _operation_of(case: Any) -> str:
-    return case.operation.definition.raw.get("operationId", case.operation.label)
+    operation_id: str = case.operation.definition.raw.get("operationId", case.operation.label)
+    return operation_id

@@ -7,6 +7,14 @@ order of reports):
 - `auth`: auth_required
 - `agentlens`: hash_chain, session_counters
 - `fasting`: completed_only, newest_first, user_isolation
+- `state_tracking/` (a package, one module per group): error_envelope, rate_limit_headers,
+  session_state_machine, task_lifecycle, slot_conflict, stalled_reactivation,
+  stale_consistency, grouping_consistency
+- `piorchestrator`: evidence_summary, pair_consistency, image_data_jpeg,
+  optional_fields_not_null, session_counters_match_evidence, pair_matches_evidence, image_proxy
+
+A check is registered by its decorator (``registry.response_check`` or ``registry.probe``) and
+proven by a test that runs it against a deliberately broken server (``tests/contracts``).
 """
 
 # isort: off

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from mockgate.contracts.registry import probe, response_check
 from mockgate.contracts.session import ProbeSession
@@ -365,7 +365,7 @@ def session_counters(session: ProbeSession) -> Iterator[Finding]:
         counters = {name: record.get(name) for name in _COUNTERS}
         if counters != {name: again.get(name) for name in _COUNTERS}:
             continue  # still receiving events
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in counters.values()):
+        if not _all_integers(counters):
             continue  # the schema checks report a missing or mistyped counter
         events = timeline.json.get("events") if isinstance(timeline.json, dict) else None
         if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
@@ -379,6 +379,10 @@ def session_counters(session: ProbeSession) -> Iterator[Finding]:
                 timeline,
                 operation="getSession",
             )
+
+
+def _all_integers(counters: Mapping[str, object]) -> TypeGuard[Mapping[str, int]]:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in counters.values())
 
 
 def _judge_counters(counters: Mapping[str, int], counts: _Counts, *, whole: bool) -> list[str]:

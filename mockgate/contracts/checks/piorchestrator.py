@@ -102,6 +102,11 @@ def evidence_summary(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
             )
 
 
+def _object(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _data(exchange: Exchange, operation: str) -> dict[str, Any]:
     if exchange.operation_id != operation or exchange.status != 200:
         return {}
@@ -268,9 +273,7 @@ def _sessions(session: ProbeSession) -> tuple[Exchange | None, list[dict[str, An
     """The diagnostics list (the inferred `/api/v1/sessions` when that route is missing)."""
     for operation in ("listDiagnosticSessions", "listSessions"):
         exchange = session.call(operation, query={"limit": 100})
-        body = exchange.json if isinstance(exchange.json, Mapping) else {}
-        data = body.get("data") if isinstance(body.get("data"), Mapping) else {}
-        found = data.get("sessions")
+        found = _object(_object(exchange.json).get("data")).get("sessions")
         if exchange.status == 200 and isinstance(found, list):
             return exchange, [s for s in found if isinstance(s, dict)]
     return None, []
@@ -356,7 +359,7 @@ def pair_matches_evidence(session: ProbeSession) -> Iterator[Finding]:
                     f"{name} is capture {eid!r} tagged {slot.get('capture_tag')!r}; the "
                     f"evidence tags it {tags[eid]!r}"
                 )
-        summary = data.get("summary") if isinstance(data.get("summary"), Mapping) else {}
+        summary = _object(data.get("summary"))
         complete = expected_summary([c for c in captures if isinstance(c, Mapping)])
         if (
             complete["pair_complete"]

@@ -1,0 +1,60 @@
+"""What is inconsistent inside one task-progress answer (`GET /sessions/{id}/tasks`): the rule
+`task_lifecycle` applies to the session it drives and `grouping_consistency` to listed ones. No
+check is registered here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["TASK_STATUSES", "progress_problems"]
+
+TASK_STATUSES = ("pending", "in_progress", "completed", "failed")
+
+
+def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
+    """What is inconsistent inside one `GET /sessions/{id}/tasks` answer."""
+    problems: list[str] = []
+    groups = body.get("by_status")
+    if not isinstance(groups, dict):
+        return problems
+    counts: dict[str, int] = {}
+    for status in TASK_STATUSES:
+        group = groups.get(status)
+        if not isinstance(group, dict) or not isinstance(group.get("tasks"), list):
+            continue
+        tasks = [t for t in group["tasks"] if isinstance(t, dict)]
+        counts[status] = len(tasks)
+        if group.get("count") != len(tasks):
+            problems.append(
+                f"by_status.{status}.count is {group.get('count')!r} for {len(tasks)} tasks"
+            )
+        strays = [t.get("task_id") for t in tasks if t.get("status") != status]
+        if strays:
+            problems.append(f"by_status.{status} holds tasks of another status: {strays[:3]}")
+        foreign = [t.get("task_id") for t in tasks if t.get("session_id") not in (None, sid)]
+        if foreign:
+            problems.append(f"by_status.{status} holds tasks of another session: {foreign[:3]}")
+    if len(counts) < len(TASK_STATUSES):
+        return problems
+    total = sum(counts.values())
+    for name, wanted in (
+        ("total_tasks", total),
+        ("completed_tasks", counts["completed"]),
+        ("failed_tasks", counts["failed"]),
+    ):
+        if body.get(name) != wanted:
+            problems.append(f"{name} is {body.get(name)!r}; by_status holds {wanted}")
+    percentage = body.get("progress_percentage")
+    exact = 100 * counts["completed"] / total if total else 0.0
+    # Rounded either way to a whole number at most: "may be fractional".
+    if (
+        isinstance(percentage, int | float)
+        and not isinstance(percentage, bool)
+        and abs(percentage - exact) >= 1
+    ):
+        problems.append(
+            f"progress_percentage is {percentage}; {counts['completed']} of {total} tasks "
+            f"completed is {exact:.2f}"
+        )
+    return problems
