@@ -20,6 +20,9 @@ from tests.contracts.conftest import (
     run,
 )
 
+# Each test drives schemathesis through whole conformance runs: part of the slow suite.
+pytestmark = pytest.mark.slow
+
 # schemathesis checks the suites rely on: each must have run, and passed, on our mocks.
 RELIED_ON = {
     "not_a_server_error",

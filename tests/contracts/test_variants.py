@@ -20,6 +20,9 @@ from tests.contracts.conftest import (
     run,
 )
 
+# Each test drives schemathesis through whole conformance runs: part of the slow suite.
+pytestmark = pytest.mark.slow
+
 
 def _fasting_user(request: v.Request) -> str | None:
     cookie = request.header("cookie") or ""

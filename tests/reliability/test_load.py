@@ -24,6 +24,9 @@ import pytest
 from tests.reliability.conftest import fasting_token
 from tests.reliability.ledger import Ledger
 
+# Four mocks served by a `mockgate serve` process (the `served` fixture).
+pytestmark = pytest.mark.slow
+
 CLIENTS = 50
 ROUNDS = 4  # contested slots: one machine each, every client racing for its slot 1
 TASKS = 2  # per client: create, start, complete

@@ -16,6 +16,9 @@ from tests.reliability import wire
 from tests.reliability.conftest import APIS
 from tests.reliability.replies import Reply, assert_no_file, assert_refused, error_problems
 
+# Every test talks to the mocks served by a `mockgate serve` process (the `served` fixture).
+pytestmark = pytest.mark.slow
+
 Target = bytes | Callable[[bytes], bytes] | None
 
 # Per API, a read that answers 200 as it is (so a refusal is the hostile part's doing) and an
