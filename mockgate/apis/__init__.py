@@ -1,1 +1,3 @@
-"""One package per mocked API: its pure core (rules, seed data) and, later, its handlers."""
+"""The mocked APIs, without HTTP: ``base`` (``MockApi``, what each API adds), ``context`` (what
+one running mock holds), ``datasets`` (the state a mock starts with), and one package per API
+(its rules, seed data, request guards and handlers)."""

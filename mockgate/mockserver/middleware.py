@@ -125,7 +125,7 @@ class MockMiddleware:
     async def _shortcut(
         self, scope: Scope, operation_id: str, headers: Headers, info: RequestInfo
     ) -> tuple[Response | None, bool]:
-        """A response decided before Connexion sees the request (a fault, a bad ``Prefer``), and
+        """A response decided before the operation is dispatched (a fault, a bad ``Prefer``), and
         whether it is an injected fault. A ``Prefer`` delay is served here too."""
         ctx = self.ctx
         try:

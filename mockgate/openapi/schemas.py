@@ -1,10 +1,10 @@
 """OpenAPI 3.0 schemas as compiled JSON Schema validators, and a response validator built on them.
 
-The mock checks its own responses against its spec, in tests and (later) on every response, so
-validation has to cost microseconds, not the ~0.5 ms per 20-item list that pure-Python
-``jsonschema`` (what Connexion uses) takes. ``jsonschema-rs`` is ~100x faster but speaks JSON
-Schema, not OpenAPI 3.0: it ignores ``nullable`` and the OpenAPI-only formats. So each schema is
-converted once (:func:`to_json_schema`) and compiled lazily, once per operation, status and media
+The mock checks its own responses against its spec (in tests, and with ``--validate-responses`` on
+every response), so validation has to cost microseconds, not the ~0.5 ms per 20-item list that
+pure-Python ``jsonschema`` (what Connexion uses) takes. ``jsonschema-rs`` is ~100x faster but speaks
+JSON Schema, not OpenAPI 3.0: it ignores ``nullable`` and the OpenAPI-only formats. So each schema
+is converted once (:func:`to_json_schema`) and compiled lazily, once per operation, status and media
 type (:class:`ResponseValidator`); a validation is then two dict lookups and one call into Rust.
 
 Why JSON Schema **Draft 4**: OpenAPI 3.0's schema dialect is draft 4/5 (Wright-00). Compiled as

@@ -2,7 +2,8 @@
 
 One coroutine per operationId (snake_case), bound to the ``MockContext``. None of them awaits
 anything: each request's reads and writes happen in one step of the event loop (see
-``tracker``). ``getApiDocs``/``getOpenApiDocument`` are served by Connexion's Swagger UI.
+``tracker``). ``getApiDocs``/``getOpenApiDocument`` are served by the docs app (Connexion's
+Swagger UI).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _given(value: str | None) -> str | None:
 
 def _optional(body: Any) -> dict[str, Any]:
     """An optional JSON body: missing is ``{}``; so is one sent without a JSON content type
-    (Connexion hands it over as raw bytes), which NestJS' JSON parser would not read either."""
+    (the dispatcher hands it over as raw bytes), which NestJS' JSON parser would not read either."""
     return body if isinstance(body, dict) else {}
 
 
