@@ -1,4 +1,7 @@
-"""mockgate's mock server: specs, seed data and the stateful mocks built on them."""
+"""mockgate: contract specs, stateful mocks and conformance suites for four HTTP APIs.
+
+The one import root of everything mockgate installs; ``ARCHITECTURE.md`` maps its packages.
+"""
 
 import warnings
 

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr  # what Item.repr_failure returns; not re-exported
+
     from mockgate.mockserver.handles import MockFactory, MockHandle
     from mockgate.reports.findings import Report
 
@@ -130,7 +132,9 @@ class MockgateCheck(pytest.Item):
             stash[_REPORT] = verify(target, VerifyOptions(options))
         return stash[_REPORT]
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
         if isinstance(excinfo.value, MockgateFailure):
             return "\n\n".join(excinfo.value.messages)
         return super().repr_failure(excinfo)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from mockgate.apis.base import DATASETS, MockApi
 from mockgate.core import yamltext
@@ -83,5 +82,5 @@ def _load_file(api: MockApi, spec: ApiSpec, path: Path) -> Snapshot:
         problems.append(problem((name,), f"unknown collection; {api.name} has {known}"))
     if problems:
         raise DatasetError(str(path), problems)
-    snapshot: Any = data
+    snapshot: Snapshot = data  # an object of objects of records: checked above
     return snapshot

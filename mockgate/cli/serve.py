@@ -148,10 +148,9 @@ def _serve(config: ServeConfig) -> None:
             app = apps[api] = build(config.spec(api))
         except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        if reloader is not None:
-            app = reloader.add(app, build)
+        served = app if reloader is None else reloader.add(app, build)
         refusal = parser_refusal(context_of(apps[api]).api, clock.now)
-        mocks.append(MockServer(api, config.host, config.port(api), app, refusal))
+        mocks.append(MockServer(api, config.host, config.port(api), served, refusal))
 
     def banner() -> None:
         origin = (

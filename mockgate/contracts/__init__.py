@@ -2,5 +2,6 @@
 
 ``runner.verify(target, options)`` runs schemathesis (schema and stateful conformance, with
 mockgate's semantic checks added) and mockgate's probes (multi-request oracles) and returns a
-``Report``; ``reporting`` renders it for a console, JUnit and HTML; ``plugin`` is the pytest plugin.
+``Report`` (``mockgate.reports`` renders it for a console, JUnit and HTML; the pytest plugin is
+``mockgate.pytest_plugin``).
 """

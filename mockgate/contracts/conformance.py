@@ -18,7 +18,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 
-from mockgate.contracts.registry import CHECKS, checks_for
+from mockgate.contracts.registry import CHECKS, ResponseCheck, checks_for
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
 from mockgate.reports.findings import Finding, Report
@@ -182,13 +182,13 @@ def _install_adapters() -> None:
         checks_for("")  # imports every check module
         for check in CHECKS.values():
             if check.kind == "response":
-                schemathesis.check(_adapter(check.name, check.function))
+                schemathesis.check(_adapter(check.name, check.as_response_check()))
         schemathesis.check(_positive_data_acceptance_adapter())
         schemathesis.check(_use_after_free_adapter())
         _adapters_ready = True
 
 
-def _adapter(name: str, function: Callable[..., Any]) -> Callable[..., None]:
+def _adapter(name: str, function: ResponseCheck) -> Callable[..., None]:
     def adapter(ctx: Any, response: Any, case: Any) -> None:
         api = _APIS.get(id(case.operation.schema))
         if api is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 if TYPE_CHECKING:
     from mockgate.contracts.session import ProbeSession
@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     from mockgate.reports.exchange import Exchange
     from mockgate.reports.findings import Finding
 
-__all__ = ["CHECKS", "SemanticCheck", "checks_for", "probe", "response_check"]
+__all__ = [
+    "CHECKS",
+    "Probe",
+    "ResponseCheck",
+    "SemanticCheck",
+    "checks_for",
+    "probe",
+    "response_check",
+]
 
 ResponseCheck = Callable[["Exchange", "ApiSpec"], Iterable[str]]
 Probe = Callable[["ProbeSession"], Iterable["Finding"]]
@@ -34,6 +42,18 @@ class SemanticCheck:
     doc: str
     function: ResponseCheck | Probe
     writes: bool = False  # a probe that sends unsafe methods (skipped in read-only mode)
+
+    def as_response_check(self) -> ResponseCheck:
+        """``function`` as what it is for a check of kind ``response``."""
+        if self.kind != "response":
+            raise TypeError(f"check {self.name!r} is a {self.kind}, not a response check")
+        return cast(ResponseCheck, self.function)
+
+    def as_probe(self) -> Probe:
+        """``function`` as what it is for a check of kind ``probe``."""
+        if self.kind != "probe":
+            raise TypeError(f"check {self.name!r} is a {self.kind} check, not a probe")
+        return cast(Probe, self.function)
 
 
 CHECKS: dict[str, SemanticCheck] = {}

@@ -141,7 +141,7 @@ def _run_probes(
         )
         client.cookies.clear()
         try:
-            findings = list(check.function(session))  # type: ignore[call-arg]
+            findings = list(check.as_probe()(session))
         except (RateLimited, ReadOnly) as exc:
             report.skipped.append(f"{check.name}: {exc}")
             continue

@@ -128,10 +128,11 @@ class Journal:
         if limit is not None and limit < 0:
             raise ValueError(f"journal limit must be 0 or more, not {limit}")
         with self._lock:
-            self._entries = deque(map(_built, self._entries), maxlen=self._entries.maxlen)
+            built = [_built(entry) for entry in self._entries]
+            self._entries = deque(built, maxlen=self._entries.maxlen)
             found = [
                 entry
-                for entry in self._entries
+                for entry in built
                 if (method is None or entry.method == method.upper())
                 and (path_prefix is None or entry.path.startswith(path_prefix))
                 and (operation_id is None or entry.operation_id == operation_id)

@@ -80,7 +80,9 @@ def _protocol(refusal: Callable[[], bytes]) -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol (httptools when installed, else h11), answering what its parser
     refuses with ``refusal()`` as JSON instead of text/plain."""
 
-    class RefusingProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    # AutoHTTPProtocol is a variable (uvicorn picks httptools' or h11's class when imported),
+    # and mypy takes no variable as a base class.
+    class RefusingProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]  # see above
         def send_400_response(self, msg: str) -> None:
             body = refusal()
             head = [b"HTTP/1.1 400 Bad Request"]

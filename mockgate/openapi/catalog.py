@@ -63,7 +63,7 @@ class ApiSpec:
     @cached_property
     def document(self) -> dict[str, Any]:
         """The document as written (``$ref`` kept)."""
-        return yamltext.load(self.path.read_text(encoding="utf-8"))
+        return cast(dict[str, Any], yamltext.load(self.path.read_text(encoding="utf-8")))
 
     @cached_property
     def resolved(self) -> dict[str, Any]:
@@ -85,7 +85,8 @@ class ApiSpec:
     @property
     def default_port(self) -> int | None:
         servers = self.document.get("servers") or [{}]
-        return urlsplit(servers[0].get("url", "")).port
+        url: str = servers[0].get("url", "")
+        return urlsplit(url).port
 
     @cached_property
     def operations(self) -> tuple[Operation, ...]:
@@ -111,9 +112,10 @@ class ApiSpec:
     def operation(self, method: str, path: str) -> dict[str, Any]:
         """The resolved Operation Object for ``method`` on the path template ``path``."""
         try:
-            return self.resolved["paths"][path][method.lower()]
+            operation: dict[str, Any] = self.resolved["paths"][path][method.lower()]
         except KeyError:
             raise KeyError(f"{self.name} has no operation {method.upper()} {path}") from None
+        return operation
 
     @cached_property
     def _operations_by_id(self) -> dict[str, dict[str, Any]]:
@@ -149,7 +151,8 @@ class ApiSpec:
 def _json_schema(holder: dict[str, Any]) -> dict[str, Any] | None:
     for media, media_type in holder.get("content", {}).items():
         if media == "application/json" or media.endswith("+json"):
-            return media_type.get("schema", {})
+            schema: dict[str, Any] = media_type.get("schema", {})
+            return schema
     return None
 
 

@@ -21,17 +21,22 @@ import ipaddress
 import math
 import random
 import re
-import re._parser as _regex_parser  # the stdlib's own regex parser (as exrex and rstr do)
 import string
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from mockgate.core.timestamps import format_timestamp
 
 if TYPE_CHECKING:
+    # typeshed types the stdlib's regex parser under its old name; since 3.11 ``sre_parse`` is a
+    # deprecated alias of ``re._parser`` (importing it warns), so only the type checker reads it.
+    import sre_parse as _regex_parser
+
     from faker import Faker
+else:
+    import re._parser as _regex_parser  # the stdlib's own regex parser (as exrex and rstr do)
 
 __all__ = ["generate", "merge_all_of"]
 
@@ -195,11 +200,11 @@ class _Generator:
                     return int(candidate) if integer else candidate
             raise ValueError(_empty_range(schema, integer))
         value = round(self.rng.uniform(low, high), 2)
-        for candidate in (value, self.rng.uniform(low, high), (low + high) / 2):
-            if (low < candidate or (not low_open and low == candidate)) and (
-                candidate < high or (not high_open and candidate == high)
+        for guess in (value, self.rng.uniform(low, high), (low + high) / 2):
+            if (low < guess or (not low_open and low == guess)) and (
+                guess < high or (not high_open and guess == high)
             ):
-                return candidate
+                return guess
         raise ValueError(_empty_range(schema, integer))
 
     def _ints(self, first: int, last: int) -> list[int]:
@@ -235,15 +240,16 @@ class _Generator:
         pattern = schema["pattern"]
         low, high = schema.get("minLength", 0), schema.get("maxLength", math.inf)
 
-        def fits(text: object) -> bool:
+        def fits(text: object) -> TypeGuard[str]:
             return (
                 isinstance(text, str)
                 and low <= len(text) <= high
                 and bool(re.search(pattern, text))
             )
 
-        if fits(schema.get("example")):
-            return schema["example"]
+        example = schema.get("example")
+        if fits(example):
+            return example
         for _ in range(25):
             text = _regex_text(pattern, self.rng)
             if fits(text):

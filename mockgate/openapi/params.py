@@ -26,7 +26,7 @@ from mockgate.core.errors import FieldError
 from mockgate.openapi.schemas import compile_schema, to_json_schema
 
 if TYPE_CHECKING:
-    from jsonschema import Draft4Validator
+    from jsonschema import Draft4Validator, ValidationError
 
 __all__ = ["ParameterRules", "pythonic", "snake"]
 
@@ -101,7 +101,8 @@ class Parameter:
         return value, self._describe(value)
 
     def _describe(self, value: Any) -> str:
-        errors = sorted(self._slow.iter_errors(value), key=lambda e: e.path)
+        # The stubs leave iter_errors untyped (Incomplete); what it yields is ValidationErrors.
+        errors: list[ValidationError] = sorted(self._slow.iter_errors(value), key=lambda e: e.path)
         if not errors:  # the two validators disagree on a format edge case: accept it
             return ""
         return errors[0].message

@@ -48,9 +48,10 @@ class _Scheme:
 
     def candidates(self, request: Credentials) -> list[str]:
         if self.kind == "bearer":
-            auth_type, _, value = request.headers.get("authorization", "").partition(" ")
-            value = value.strip()
-            return [value] if auth_type.lower() == "bearer" and value else []
+            auth_type, _, token = request.headers.get("authorization", "").partition(" ")
+            token = token.strip()
+            return [token] if auth_type.lower() == "bearer" and token else []
+        value: str | None = None
         if self.location == "header":
             value = request.headers.get(self.name.lower())
             return [value] if value else []

@@ -193,11 +193,16 @@ def _follow(document: Any, ref_or_pointer: str | Sequence[str | int]) -> Any:
         parts = ref_or_pointer
     node = document
     for part in parts:
-        if not isinstance(node, dict | list):
-            return None
         try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
+            if isinstance(node, dict):
+                node = node[part]
+            elif isinstance(node, list):
+                if not isinstance(part, int):  # a list indexed by name
+                    return None
+                node = node[part]
+            else:
+                return None
+        except (KeyError, IndexError):
             return None
     return node
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from openapi_core import Config, OpenAPI
@@ -56,9 +56,12 @@ def is_textual(content_type: str) -> bool:
     return kind.startswith("text/") or kind == "application/json" or kind.endswith("+json")
 
 
-@dataclass(frozen=True)
+@dataclass
 class ProxiedRequest:
-    """openapi-core's ``Request`` protocol over a request the proxy received."""
+    """openapi-core's ``Request`` protocol over a request the proxy received.
+
+    Not frozen: the protocol declares ``parameters`` a settable attribute (openapi-core fills in
+    ``parameters.path`` once it has matched the route)."""
 
     host_url: str
     path: str
@@ -113,15 +116,15 @@ class SpecValidator:
         self.host_url: str = servers[0]["url"]
         # The bundled specs are checked by `mockgate specs validate` (and the test suite):
         # openapi-core need not check them again at every start.
-        unchecked = Config(spec_validator_cls=None)
+        # None is openapi-core's documented "no spec check" (OpenAPI.check_spec tests for it),
+        # but Config's annotation leaves None out.
+        unchecked = Config(spec_validator_cls=None)  # type: ignore[arg-type]  # see above
         self._openapi = OpenAPI.from_dict(spec.resolved, config=unchecked)
         # A second view of the same (already checked) spec that validates a response's status
         # and headers but not its body: for bodies that are not JSON or text.
         self._headers_only = OpenAPI(
             self._openapi.spec,
-            config=Config(
-                spec_validator_cls=None, response_validator_cls=V30ResponseHeadersValidator
-            ),
+            config=replace(unchecked, response_validator_cls=V30ResponseHeadersValidator),
         )
 
     @classmethod

@@ -47,7 +47,7 @@ from mockgate.apis.state_tracking import machines as machine_rules
 from mockgate.apis.state_tracking import pulses
 from mockgate.apis.state_tracking.recovery import failure_record
 from mockgate.core.resources import fixtures_dir
-from mockgate.core.store import Snapshot
+from mockgate.core.store import Record, Snapshot
 from mockgate.core.timestamps import format_timestamp
 
 __all__ = [
@@ -122,7 +122,7 @@ def docs_dataset() -> Snapshot:
     session = examples["get-session-200"]
     (in_progress,) = examples["list-tasks-200"]
     (machine,) = examples["list-machines-200"]
-    done = {
+    done: Record = {
         "task_id": "task-uuid-455",
         "session_id": session["session_id"],
         "project_id": session["project_id"],
@@ -134,7 +134,7 @@ def docs_dataset() -> Snapshot:
         "error_message": None,
         "metadata": {},
     }
-    air = {
+    air: Record = {
         "machine_id": "macbook-air-m2",
         "hostname": "macbook-air.local",
         "status": "offline",

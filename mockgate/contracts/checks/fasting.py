@@ -131,7 +131,9 @@ def user_isolation(session: ProbeSession) -> Iterator[Finding]:
             )
 
 
-def _history(session: ProbeSession, credential: str) -> tuple[list[tuple[Exchange, list[Any]]], bool]:
+def _history(
+    session: ProbeSession, credential: str
+) -> tuple[list[tuple[Exchange, list[Any]]], bool]:
     """A user's pages (largest page size) as `[(exchange, ids)]`, and whether they are all."""
     pages: list[tuple[Exchange, list[Any]]] = []
     cursor: str | None = None

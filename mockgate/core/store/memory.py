@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import threading
 from collections.abc import Callable
+from typing import cast
 
 from mockgate.core.store import ChangeListener, L, Record, Snapshot
 
@@ -66,7 +67,8 @@ class MemoryStore:
             if (collection, name) in self._stale:
                 listener.reload(self._data.get(collection, {}))
                 self._stale.discard((collection, name))
-            return listener  # type: ignore[return-value]
+            # What ``build`` made under this name: one name is always one kind of listener.
+            return cast(L, listener)
 
     def commit(self) -> None:
         """Nothing to do: memory is as durable as this store gets."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from mockgate.apis.context import MockContext
@@ -66,12 +68,12 @@ async def admin_get_clock(ctx: MockContext) -> JsonReply:
 
 
 async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
-    steps = []
+    steps: list[Callable[[], None]] = []
     try:
         if "set" in body:
-            steps.append(("set", parse_timestamp(body["set"])))
+            steps.append(partial(ctx.clock.set, parse_timestamp(body["set"])))
         if "advance" in body:
-            steps.append(("advance", parse_duration(body["advance"])))
+            steps.append(partial(ctx.clock.advance, parse_duration(body["advance"])))
         if "speed" in body and not body["speed"] > 0:
             raise ValueError(f"speed {body['speed']}: must be a positive factor")
     except (ValueError, OverflowError) as exc:
@@ -79,11 +81,8 @@ async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
             400, f"Invalid clock change: {exc}", (FieldError("body", str(exc)),)
         ) from None
     # Applied only once everything parsed: a bad request changes nothing.
-    for kind, value in steps:
-        if kind == "set":
-            ctx.clock.set(value)
-        else:
-            ctx.clock.advance(value)
+    for step in steps:
+        step()
     if "freeze" in body:
         ctx.clock.freeze(body["freeze"])
     if "speed" in body:
