@@ -205,13 +205,17 @@ def _adapter(name: str, function: ResponseCheck) -> Callable[..., None]:
 def _positive_data_acceptance_adapter() -> Callable[..., Any]:
     def mockgate_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> Any:
         """Valid data is accepted, except paging values outside the documented range, which a
-        server may clamp or reject (x-mockgate-limit), and refusals the documented rules make
-        for the state of the records (x-mockgate-state-rules, e.g. a heartbeat on a finished
-        session)."""
+        server may clamp or reject (x-mockgate-limit), refusals the documented rules make for
+        the state of the records (x-mockgate-state-rules, e.g. a heartbeat on a finished
+        session), and refusals by rules a real server applies that the spec does not model
+        (x-mockgate-unmodelled-rules, e.g. AgentLens payloads checked by event type)."""
         operation = _resolved_operation(case)
         if operation is None:
             return positive_data_acceptance(ctx, response, case)
-        if response.status_code in operation.get("x-mockgate-state-rules", ()):
+        if response.status_code in (
+            *operation.get("x-mockgate-state-rules", ()),
+            *operation.get("x-mockgate-unmodelled-rules", ()),
+        ):
             return None
         if _outside_paging_bounds(operation, case):
             return None

@@ -40,7 +40,8 @@ RESPONSE_CHECKS = (
     "optional_fields_not_null",
 )
 PROBES = ("session_counters_match_evidence", "pair_matches_evidence", "image_proxy")
-# The documents' moment: the docs dataset's images are still inline (under the 24 h TTL).
+# The documents' moment: the docs dataset's images are still inline (under the 24 h TTL), but for
+# the documented AFTER_CLOSE, object-store only as the document shows it.
 DOCS_TIME = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)
 
 
@@ -50,7 +51,7 @@ def demo_app() -> Any:
 
 def docs_app() -> Any:
     """The documents' records at the documents' time: schemathesis' example session id
-    (`sess-abc123`) exists, with four captures whose images are inline."""
+    (`sess-abc123`) exists, with four captures: three images inline, one behind the proxy."""
     clock = Clock(DOCS_TIME, frozen=True)
     return create_app(
         API, MockOptions(seed=SEED, dataset="docs", validate_responses=True), clock=clock

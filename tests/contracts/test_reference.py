@@ -134,6 +134,26 @@ def test_what_the_contract_allows_is_never_reported(api, dataset, mutations, che
     assert set(checks or ()) <= ran, f"never ran: {sorted(set(checks or ()) - ran)}"
 
 
+def test_payload_rules_the_spec_does_not_model_are_never_reported() -> None:
+    """The real AgentLens server checks each event's payload by its type and refuses a batch
+    the spec accepts (``x-mockgate-unmodelled-rules: [400]`` on ingestEvents): a server that
+    refuses every batch that way still conforms."""
+
+    def refuse(request: v.Request, response: v.Response) -> v.Response:
+        response.status = 400
+        response.json = {"error": "Invalid payload for eventType tool_call", "status": 400}
+        return response
+
+    app = v.Variant(
+        agentlens_app(),
+        "agentlens",
+        v.Mutation("payload rules", frozenset({"ingestEvents"}), response=refuse),
+    )
+    report = run("agentlens", app, (AGENTLENS_KEY,), ["positive_data_acceptance"], probes=False)
+    assert report.ok, f"{describe(report.findings)}\nerrors: {report.errors}"
+    assert report.passed[("ingestEvents", "positive_data_acceptance")], "ingest never judged"
+
+
 def test_a_single_credential_skips_user_isolation_without_a_finding() -> None:
     app = fasting_app()
     report = run(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mockgate.apis.agentlens import growth
-from mockgate.apis.agentlens.hashchain import verify
+from mockgate.apis.agentlens.hashchain import chained, verify
 from mockgate.apis.agentlens.indexes import due_growth, list_page, newest_event_id
 from mockgate.apis.agentlens.sessions import (
     IngestResult,
@@ -69,8 +69,8 @@ async def get_session_timeline(ctx: MockContext, id_: str) -> JsonReply:
     return {
         "events": events,
         "chainValid": verify(events),
-        # The real server's flag: false when no event carries a link (e.g. OTLP telemetry).
-        "chained": any(e.get("prevHash") for e in events),
+        # Optional in the contract; the mock always sends it (it knows its timeline).
+        "chained": chained(events),
     }, 200
 
 

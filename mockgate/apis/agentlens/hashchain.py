@@ -14,7 +14,7 @@ from typing import Any
 
 from mockgate.apis.agentlens.jsjson import stringify
 
-__all__ = ["HASH_VERSION", "event_hash", "link", "verify"]
+__all__ = ["HASH_VERSION", "chained", "event_hash", "link", "verify"]
 
 HASH_VERSION = 2
 
@@ -60,16 +60,28 @@ def link(events: Iterable[Mapping[str, Any]], prev_hash: str | None = None) -> l
     return linked
 
 
+def chained(events: Iterable[Mapping[str, Any]]) -> bool:
+    """The real server's ``chained``: whether any event links to another (has a ``prevHash``).
+
+    False when every ``prevHash`` is null: OTLP-ingested telemetry, a single event, or none.
+    """
+    return any(event.get("prevHash") is not None for event in events)
+
+
 def verify(events: Sequence[Mapping[str, Any]]) -> bool:
     """Whether ``events`` (in timeline order) form an intact chain.
 
     True when the first ``prevHash`` is ``None``, every later ``prevHash`` equals the previous
-    event's ``hash``, and every ``hash`` recomputes. An empty timeline is valid; an event missing
-    a hashed field cannot be verified, so it makes the chain invalid.
+    event's ``hash``, and every ``hash`` recomputes. An unchained timeline (see ``chained``) is
+    verified as the real server verifies it, event by event: every ``hash`` recomputes with a
+    null ``prevHash``. An empty timeline is valid; an event missing a hashed field cannot be
+    verified, so it makes the chain invalid.
     """
+    if not chained(events):
+        return all(_stored(event) and event["hash"] == event_hash(event, None) for event in events)
     expected_prev: str | None = None
     for event in events:
-        if any(field not in event for field in _STORED_FIELDS):
+        if not _stored(event):
             return False
         if event["prevHash"] != expected_prev:
             return False
@@ -77,3 +89,8 @@ def verify(events: Sequence[Mapping[str, Any]]) -> bool:
             return False
         expected_prev = event["hash"]
     return True
+
+
+def _stored(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` has every field of a stored event (so its hash can be verified)."""
+    return all(field in event for field in _STORED_FIELDS)

@@ -251,13 +251,14 @@ def ingest(
     differs from its chain, and ``chainValid: false``, exactly as from the real server.
 
     Sessions: the first event of an unknown session creates it (``startedAt`` its earliest
-    timestamp, ``agentId`` from that event, no name, no tags); ``session_started`` sets
-    ``agentName`` (when given), ``tags`` (when non-empty), status ``active`` and ``endedAt`` null;
-    ``session_ended`` sets ``endedAt`` and status ``error`` when ``payload.reason == "error"``
-    (the real server's rule; ``reason`` is what its ``session_ended`` payload schema requires),
-    ``completed`` otherwise. Counters grow by the new events' ``session_counters`` rather than being
-    recounted from the stored timeline, so a seeded session whose totals cover events the mock
-    does not hold (the document's 47-event session shows 2) keeps them, as on the real server.
+    timestamp, ``agentId`` from that event, no name, no tags, no ``endedAt``); ``session_started``
+    sets ``agentName`` (when given), ``tags`` (when non-empty) and status ``active``, and drops
+    ``endedAt``; ``session_ended`` sets ``endedAt`` and status ``error`` when
+    ``payload.reason == "error"`` (the real server's rule; ``reason`` is what its
+    ``session_ended`` payload schema requires), ``completed`` otherwise. Counters grow by the new
+    events' ``session_counters`` rather than being recounted from the stored timeline, so a
+    seeded session whose totals cover events the mock does not hold (the document's 47-event
+    session shows 2) keeps them, as on the real server.
     """
     stamp = format_timestamp(now)
     built: dict[str, list[dict[str, Any]]] = {}
@@ -304,7 +305,6 @@ def _advance(
             "id": first["sessionId"],
             "agentId": new[0]["agentId"],
             "startedAt": first["timestamp"],
-            "endedAt": None,
             "status": "active",
             "tags": [],
         }
@@ -323,8 +323,9 @@ def _advance(
                 # The real server rejects non-string tags with a 400; never store them.
                 session["tags"] = [tag for tag in tags if isinstance(tag, str)]
             session["status"] = "active"
-            # The real server leaves an old endedAt behind; the contract says null while active.
-            session["endedAt"] = None
+            # An active session has no endedAt key, as on the real server (which, unlike the
+            # mock, leaves a restarted session's old endedAt behind).
+            session.pop("endedAt", None)
         elif event["eventType"] == "session_ended":
             session["endedAt"] = event["timestamp"]
             session["status"] = "error" if payload.get("reason") == "error" else "completed"

@@ -4,9 +4,10 @@ A stored capture (collection ``captures``, keyed by ``evidence_id``) is an ``Evi
 as it is once everything about it is settled: identity, ``capture_tag``, ``status``,
 ``created_at``; a successful one also ``content_type``, ``object_key`` and ``upload_status``
 (``upload_error`` when the upload failed); a failed or timed-out one ``failure_reason``. It never
-holds ``image_data``: the image is rendered from the capture (``images``), and
-``image_size_bytes`` is the rendered JPEG's length (a stored ``image_size_bytes`` is the size the
-image is padded to, see ``images.Shot``).
+holds an image: the image is rendered from the capture (``images``), and ``image_size_bytes`` is
+the rendered JPEG's length (a stored ``image_size_bytes`` is the size the image is padded to, see
+``images.Shot``). The only ``image_data`` it may hold is ``""``, the documents' own way of saying
+"absent": the image was cleared from memory once uploaded (``CLEARED``).
 
 Time decides the rest (``view``):
 
@@ -15,7 +16,9 @@ Time decides the rest (``view``):
   proxy does not know the key;
 - the image stays inline (``image_data``, base64) while the capture is younger than
   ``INLINE_TTL`` (24 h); afterwards it is only in the object store, through the image proxy
-  (unless its upload failed: then it is gone).
+  (unless its upload failed: then it is gone). A ``CLEARED`` capture leaves memory earlier, as
+  soon as it is in the object store (the docs dataset's ``AFTER_CLOSE``, as the evidence
+  document shows it); until then it is inline like any other.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from mockgate.apis.piorchestrator import stamps
 
 __all__ = [
     "CAPTURE_TAGS",
+    "CLEARED",
     "CONTENT_TYPE",
     "INLINE_TTL",
     "in_object_store",
@@ -44,6 +48,8 @@ __all__ = [
 CAPTURE_TAGS = ("BEFORE_OPEN", "AFTER_OPEN", "BEFORE_CLOSE", "AFTER_CLOSE")
 INLINE_TTL = timedelta(hours=24)
 CONTENT_TYPE = "image/jpeg"
+CLEARED = ""
+"""A stored ``image_data``: the image leaves memory once it is in the object store."""
 
 _IDENTITY = ("evidence_id", "capture_tag", "status", "device_id", "container_id", "session_id")
 _SERVED = ("uploaded", "unverified")  # upload statuses under which the object exists
@@ -77,8 +83,11 @@ def in_object_store(capture: Mapping[str, Any], now: datetime) -> bool:
 
 
 def inline(capture: Mapping[str, Any], now: datetime) -> bool:
-    """Whether the image is still in the in-memory store (younger than ``INLINE_TTL``)."""
-    return succeeded(capture) and now - stamps.parse(capture["created_at"]) < INLINE_TTL
+    """Whether the image is still in the in-memory store: younger than ``INLINE_TTL`` and, for a
+    ``CLEARED`` capture, not yet in the object store."""
+    if not succeeded(capture) or now - stamps.parse(capture["created_at"]) >= INLINE_TTL:
+        return False
+    return capture.get("image_data") != CLEARED or not in_object_store(capture, now)
 
 
 def ordered(captures: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:

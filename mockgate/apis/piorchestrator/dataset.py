@@ -17,7 +17,9 @@ dashboard shows, with consistent counters because they are derived from the capt
 
 The documents' records (``docs``) are read from ``fixtures/doc-examples/piorchestrator.json``:
 the list example's two sessions and the evidence example's two captures, verbatim (the
-documented ``image_size_bytes`` are kept: the images are padded to them). The counters are
+documented ``image_size_bytes`` are kept: the images are padded to them). A documented capture
+shown without ``image_data`` (``AFTER_CLOSE``) is object-store only, as the document shows it:
+stored ``CLEARED``, its image served by the image proxy alone. The counters are
 derived, so records are added where the documents show counters without the captures behind
 them: ``sess-abc123`` (4 successful captures) gets an ``AFTER_OPEN`` and a ``BEFORE_CLOSE``
 capture between the documented two, ``sess-def456`` (2 failed, ``last_error`` a
@@ -35,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mockgate.apis.piorchestrator import ids, live, stamps
-from mockgate.apis.piorchestrator.captures import CONTENT_TYPE
+from mockgate.apis.piorchestrator.captures import CLEARED, CONTENT_TYPE
 from mockgate.apis.piorchestrator.keys import object_key
 from mockgate.core.resources import fixtures_dir
 from mockgate.core.store import Snapshot
@@ -126,7 +128,7 @@ def docs() -> Snapshot:
     examples = {e["id"]: e["body"] for e in json.loads(path.read_text("utf-8"))["examples"]}
     listed = examples["list-diagnostic-sessions-200"]["data"]["sessions"]
     documented = examples["get-session-evidence-200"]["data"]["captures"]
-    captures = [{k: v for k, v in c.items() if k != "image_data"} for c in documented]
+    captures = [_documented_capture(c) for c in documented]
     device = captures[0]["device_id"]
     captures += _docs_additions(device)
     sessions: dict[str, Any] = {}
@@ -144,6 +146,15 @@ def docs() -> Snapshot:
             session["correlation_id"] = item["last_error"]["correlation_id"]
         sessions[item["session_id"]] = session
     return {"sessions": sessions, "captures": {c["evidence_id"]: c for c in captures}}
+
+
+def _documented_capture(capture: dict[str, Any]) -> dict[str, Any]:
+    """A documented capture as stored: its ``image_data`` (a placeholder) dropped, the image being
+    rendered; ``CLEARED`` where the document shows none (object store only)."""
+    stored = {k: v for k, v in capture.items() if k != "image_data"}
+    if "image_data" not in capture:
+        stored["image_data"] = CLEARED
+    return stored
 
 
 def _docs_additions(device: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ fixture), never by ``mockgate.apis.agentlens.hashchain``.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -77,3 +78,86 @@ def matches(session: Mapping[str, Any], query: Mapping[str, str]) -> bool:
     if "to" in query and started > instant(query["to"]):
         return False
     return "tags" not in query or bool(set(query["tags"].split(",")) & set(session["tags"]))
+
+
+def _telemetry_event(
+    n: int, at: str, event_type: str, payload: dict[str, Any], digest: str
+) -> dict[str, Any]:
+    return {
+        "id": f"01KF3M0000000000000000T0A{n}",
+        "timestamp": at,
+        "sessionId": "sess_otlp01",
+        "agentId": "otel-agent",
+        "eventType": event_type,
+        "severity": "info",
+        "payload": payload,
+        "metadata": {"source": "otlp"},
+        "prevHash": None,
+        "hash": digest,
+    }
+
+
+# An OTLP-ingested session, as the real server stores one: every prevHash null, each hash the
+# event's own (computed by Node.js with the real server's formula). Still active: no endedAt key.
+TELEMETRY_EVENTS = (
+    _telemetry_event(
+        1,
+        "2026-01-19T11:58:00.000Z",
+        "llm_call",
+        {
+            "callId": "l1",
+            "provider": "openai",
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": "Summarise the alerts"}],
+        },
+        "a3065b8ee1c3096315b5a24ed67ded1ce078da73c3ca03a440ce02cfd5ca04f4",
+    ),
+    _telemetry_event(
+        2,
+        "2026-01-19T11:58:01.250Z",
+        "llm_response",
+        {
+            "callId": "l1",
+            "provider": "openai",
+            "model": "gpt-4o",
+            "completion": "Two alerts fired.",
+            "finishReason": "stop",
+            "usage": {"inputTokens": 120, "outputTokens": 18, "totalTokens": 138},
+            "costUsd": 0.00048,
+            "latencyMs": 1250,
+        },
+        "6bd8231f61d46727ee8868c4f3a97b488f929b99711b8b430692149fac191d76",
+    ),
+    _telemetry_event(
+        3,
+        "2026-01-19T11:58:02.000Z",
+        "tool_call",
+        {"toolName": "page_oncall", "callId": "c1", "arguments": {"team": "sre"}},
+        "461e9a0ba10c88e96d94b0544e508dbde2005df829089297bec8639aead587a2",
+    ),
+)
+TELEMETRY_SESSION = {
+    "id": "sess_otlp01",
+    "agentId": "otel-agent",
+    "startedAt": "2026-01-19T11:58:00.000Z",
+    "status": "active",
+    "eventCount": 3,
+    "toolCallCount": 1,
+    "errorCount": 0,
+    "totalCostUsd": 0,
+    "tags": ["otlp"],
+    "llmCallCount": 1,
+    "totalInputTokens": 120,
+    "totalOutputTokens": 18,
+}
+
+
+def telemetry_state() -> dict[str, Any]:
+    """A mock state (``PUT /__mockgate/state``, or a dataset file) of the OTLP session alone."""
+    sid = TELEMETRY_SESSION["id"]
+    return copy.deepcopy(
+        {
+            "sessions": {sid: TELEMETRY_SESSION},
+            "timelines": {sid: {"sessionId": sid, "events": list(TELEMETRY_EVENTS)}},
+        }
+    )

@@ -80,7 +80,7 @@ def _session_problems(session, timeline, now):
     if session["tags"] != started["tags"] or session.get("agentName") != started.get("agentName"):
         problems.append("tags/agentName differ from session_started")
     if session["status"] == "active":
-        if "session_ended" in kinds or session["endedAt"] is not None:
+        if "session_ended" in kinds or "endedAt" in session:
             problems.append("active but ended")
         if now - moments[-1] > timedelta(seconds=90):
             problems.append("active but its last event is not near now")

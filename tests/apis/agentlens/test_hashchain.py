@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockgate.apis.agentlens.hashchain import event_hash, link, verify
+from mockgate.apis.agentlens.hashchain import chained, event_hash, link, verify
 
 # Chosen to exercise what a naive serialiser gets wrong: a non-ASCII string, an index-like key
 # after a name, an integral float, a number needing an exponent, and a nested object.
@@ -108,6 +108,37 @@ def test_link_continues_an_existing_chain():
 )
 def test_intact_chains_verify(events):
     assert verify(events)
+
+
+def _unchained(n=3):
+    """Events that each hash on their own, every ``prevHash`` null (OTLP-ingested telemetry)."""
+    return [link([event])[0] for event in _chain(n)]
+
+
+@pytest.mark.parametrize(
+    ("events", "expected"),
+    [
+        pytest.param([], False, id="empty"),
+        pytest.param(_chain(1), False, id="one-event"),
+        pytest.param(_chain(3), True, id="linked"),
+        pytest.param(_unchained(), False, id="every-prev-hash-null"),
+    ],
+)
+def test_chained_says_whether_any_event_links(events, expected):
+    assert chained(events) is expected
+
+
+def test_an_unchained_timeline_is_verified_event_by_event():
+    """As the real server does: every own hash recomputes with a null prevHash."""
+    events = _unchained()
+    assert verify(events)
+    tampered = copy.deepcopy(events)
+    tampered[1]["payload"]["step"] = 99
+    assert not verify(tampered)
+    # Linking the events afterwards is not enough: a chained timeline is verified strictly.
+    relinked = [events[0], {**events[1], "prevHash": events[0]["hash"]}, events[2]]
+    assert chained(relinked)
+    assert not verify(relinked)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,8 @@ from tests.apis.agentlens.expect import (
     SDK_COUNTERS,
     START,
     TAMPERED_TAG,
+    TELEMETRY_EVENTS,
+    TELEMETRY_SESSION,
     assert_in_timeline_order,
     assert_linked,
     counters_of,
@@ -36,6 +38,7 @@ from tests.apis.agentlens.expect import (
     matches,
     mismatched_hashes,
     recount,
+    telemetry_state,
 )
 
 DEMO_SESSIONS = 40
@@ -287,6 +290,17 @@ def test_each_session_is_served_as_listed(client, sessions):
         assert _ok(client.get(f"/api/sessions/{session['id']}", headers=AUTH)) == session
 
 
+def test_only_ended_sessions_have_an_ended_at_key(sessions):
+    """As on the real server: an active session has no `endedAt` at all (not `null`)."""
+    by_status: dict[str, list] = {}
+    for session in sessions:
+        by_status.setdefault(session["status"], []).append(session)
+    assert by_status.keys() == {"active", "completed", "error"}
+    assert not [s["id"] for s in by_status["active"] if "endedAt" in s]
+    for session in by_status["completed"] + by_status["error"]:
+        assert instant(session["endedAt"]) >= instant(session["startedAt"]), session["id"]
+
+
 @pytest.mark.parametrize(
     "path",
     [
@@ -327,6 +341,21 @@ def test_timeline_hashes_are_the_real_servers(client, sessions, node):
             assert [events[i]["eventType"] for i in bad] == ["tool_call"]
         else:
             assert bad == [], session["id"]
+
+
+def test_an_unchained_timeline_says_so_and_is_verified_event_by_event(client, node):
+    """OTLP telemetry (every prevHash null): `chained: false`, each event's own hash verified,
+    as the real server does."""
+    state = telemetry_state()
+    assert client.put("/__mockgate/state", json=state).status_code == 204
+    path = f"/api/sessions/{TELEMETRY_SESSION['id']}/timeline"
+    timeline = _ok(client.get(path, headers=AUTH))
+    assert timeline == {"events": list(TELEMETRY_EVENTS), "chainValid": True, "chained": False}
+    assert mismatched_hashes(node, timeline["events"]) == []
+    state["timelines"][TELEMETRY_SESSION["id"]]["events"][1]["payload"]["costUsd"] = 0
+    assert client.put("/__mockgate/state", json=state).status_code == 204
+    tampered = _ok(client.get(path, headers=AUTH))
+    assert (tampered["chainValid"], tampered["chained"]) == (False, False)
 
 
 def test_counters_agree_with_the_timeline(client, sessions):
@@ -381,8 +410,7 @@ def test_the_first_event_creates_the_session(client):
         "agentId": "ingest-agent",
         "agentName": "Ingest Agent",
         "startedAt": "2026-01-19T12:00:00.000Z",  # no timestamp given: the clock's now
-        "endedAt": None,
-        "status": "active",
+        "status": "active",  # no endedAt key while active, as on the real server
         "eventCount": 2,
         "toolCallCount": 1,
         "errorCount": 0,
@@ -401,6 +429,32 @@ def test_the_first_event_creates_the_session(client):
     listed = _ok(client.get("/api/sessions", headers=AUTH))
     assert listed["total"] == DEMO_SESSIONS + 1
     assert listed["sessions"][0] == session  # the newest session
+
+
+def test_a_session_is_chained_from_its_second_event(client):
+    """One event links to nothing (`chained: false`, as the real server says); the next links."""
+    _post(client, _start())
+    timeline = _timeline(client)
+    assert (len(timeline["events"]), timeline["chainValid"], timeline["chained"]) == (
+        1,
+        True,
+        False,
+    )
+    _post(client, _tool_call())
+    timeline = _timeline(client)
+    assert (len(timeline["events"]), timeline["chainValid"], timeline["chained"]) == (2, True, True)
+
+
+def test_a_quiet_session_stays_active_never_idle(client):
+    """The real server may call a session quiet for long `idle`; the SDK rejects that status, so
+    the mock keeps it `active` (and without `endedAt`) until its `session_ended`."""
+    _post(client, _start(timestamp="2026-01-19T12:00:00.000Z"))
+    client.ctx.clock.advance(timedelta(days=3))
+    session = _ok(client.get(f"/api/sessions/{_SID}", headers=AUTH))
+    assert session["status"] == "active"
+    assert "endedAt" not in session
+    active = _ok(client.get("/api/sessions", headers=AUTH, params={"status": "active"}))
+    assert _SID in [s["id"] for s in active["sessions"]]
 
 
 def test_later_events_append_link_and_count(client):

@@ -4,17 +4,21 @@
 a synchronous httpx client cannot drive an ASGI app in-process (``httpx.ASGITransport`` is async
 only). So, rather than reaching into the SDK's private ``_client``, the mock is served by uvicorn
 on a loopback socket bound to a free port, in a thread: the SDK runs exactly as a user runs it.
-One server per dataset for the module; the SDK calls here only read, except on ``empty``.
+One server per dataset for the module; the SDK calls here only read, except on ``empty``
+(ingest), and only the telemetry file's server has its clock moved.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
+import httpx
 import pytest
 import uvicorn
 from agentlensai import AgentLensClient
@@ -30,7 +34,15 @@ from agentlensai.models import (
 from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import context_of, create_app
-from tests.apis.agentlens.expect import AUTH, START, TAMPERED_TAG, matches
+from tests.apis.agentlens.expect import (
+    AUTH,
+    START,
+    TAMPERED_TAG,
+    TELEMETRY_EVENTS,
+    TELEMETRY_SESSION,
+    matches,
+    telemetry_state,
+)
 
 KEY = AUTH["Authorization"].removeprefix("Bearer ")
 
@@ -105,6 +117,19 @@ def test_get_sessions_parses_every_demo_session(everything):
     assert all(isinstance(s, Session) for s in everything.sessions)
     assert sum(s.llm_call_count for s in everything.sessions) > 0
     assert sum(s.total_input_tokens for s in everything.sessions) > 0
+
+
+def test_active_sessions_without_ended_at_parse(demo, everything):
+    """The mock, like the real server, sends no `endedAt` key on an active session; the SDK
+    reads that as `ended_at=None`, and an ended session's `endedAt` as its timestamp."""
+    raw = httpx.get(f"{demo.url}/api/sessions", headers=AUTH).json()["sessions"]
+    active = {s["id"] for s in raw if s["status"] == "active"}
+    assert active
+    assert not [s["id"] for s in raw if s["status"] == "active" and "endedAt" in s]
+    ended = {s["id"]: s["endedAt"] for s in raw if s["status"] != "active"}
+    for session in everything.sessions:
+        assert session.ended_at == ended.get(session.id), session.id
+        assert (session.ended_at is None) is (session.id in active)
 
 
 def _raw(session: Session) -> dict:
@@ -223,6 +248,32 @@ def test_the_documents_session_parses(serve):
         assert client.get_session_timeline("sess_01HXYZ").chain_valid is True
 
 
+@pytest.fixture(scope="module")
+def telemetry(serve, tmp_path_factory) -> Live:
+    """A live mock holding one OTLP-ingested session (every `prevHash` null), still active."""
+    path = tmp_path_factory.mktemp("agentlens") / "telemetry.json"
+    path.write_text(json.dumps(telemetry_state()), encoding="utf-8")
+    return serve(str(path))
+
+
+def test_a_quiet_unchained_session_reads_as_active_and_verified(telemetry):
+    """Days after its last event the session is still `active` (never `idle`, which the SDK
+    would refuse), without `endedAt`; its unchained timeline is verified event by event."""
+    telemetry.ctx.clock.advance(timedelta(days=3))
+    with telemetry.sdk() as client:
+        session = client.get_session(TELEMETRY_SESSION["id"])
+        (listed,) = client.get_sessions(SessionQuery(status="active")).sessions
+        timeline = client.get_session_timeline(TELEMETRY_SESSION["id"])
+    assert (session.status, session.ended_at) == ("active", None)
+    assert (session.llm_call_count, session.total_input_tokens) == (1, 120)
+    assert listed == session
+    assert [e.hash for e in timeline.events] == [e["hash"] for e in TELEMETRY_EVENTS]
+    assert all(e.prev_hash is None for e in timeline.events)
+    assert timeline.chain_valid is True
+    raw = httpx.get(f"{telemetry.url}/api/sessions/{session.id}/timeline", headers=AUTH).json()
+    assert raw["chained"] is False  # the real server's flag, which the SDK does not model
+
+
 def test_log_llm_call_is_ingested_and_counted(serve):
     params = LogLlmCallParams(
         provider="anthropic",
@@ -243,6 +294,7 @@ def test_log_llm_call_is_ingested_and_counted(serve):
         420,
         64,
     )
+    assert (session.status, session.ended_at) == ("active", None)  # no session_ended sent
     assert [e.event_type for e in timeline.events] == ["llm_call", "llm_response"]
     assert {e.payload["callId"] for e in timeline.events} == {result.call_id}
     assert timeline.chain_valid is True

@@ -16,12 +16,16 @@ from tests.apis.piorchestrator.expect import IMAGE, all_captures, decode, error,
 BEFORE_OPEN = "01234567-89ab-7cde-f012-3456789abcdef"  # the documents' capture, 10:00:05
 BEFORE_OPEN_KEY = "evidence/ctr-001/sess-abc123/BEFORE_OPEN_20260220T100005_01234567.jpg"
 TAKEN = datetime(2026, 2, 20, 10, 0, 5, tzinfo=UTC)
+# The documents' object-store-only capture, 10:01:45.
+AFTER_CLOSE = "fedcba98-7654-7321-0fed-cba987654321"
+AFTER_CLOSE_KEY = "evidence/ctr-001/sess-abc123/AFTER_CLOSE_20260220T100145_fedcba98.jpg"
+AFTER_CLOSE_TAKEN = datetime(2026, 2, 20, 10, 1, 45, tzinfo=UTC)
 
 
-def _docs_at(pi, moment):
+def _docs_at(pi, moment, evidence_id=BEFORE_OPEN):
     client = pi(dataset="docs", clock=Clock(moment, frozen=True))
     captures = {c["evidence_id"]: c for c in evidence(client, "sess-abc123")["captures"]}
-    return client, captures[BEFORE_OPEN]
+    return client, captures[evidence_id]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +83,61 @@ def test_a_capture_is_not_in_the_object_store_until_its_upload_is_done(pi):
     error(client.get(IMAGE, params={"key": BEFORE_OPEN_KEY}), 404)
     client.ctx.clock.advance(timedelta(seconds=1))
     assert client.get(IMAGE, params={"key": BEFORE_OPEN_KEY}).status_code == 200
+
+
+def test_a_cleared_image_leaves_memory_once_it_is_in_the_object_store(pi):
+    """The documents' AFTER_CLOSE: inline while its upload runs, then the image proxy only, long
+    before the 24 h TTL, with the same bytes."""
+    delay = upload_delay({"evidence_id": AFTER_CLOSE})
+    client, capture = _docs_at(pi, AFTER_CLOSE_TAKEN + timedelta(seconds=delay - 1), AFTER_CLOSE)
+    assert "image_data" in capture
+    assert "object_key" not in capture
+    error(client.get(IMAGE, params={"key": AFTER_CLOSE_KEY}), 404)
+    client.ctx.clock.advance(timedelta(seconds=1))
+    later = {c["evidence_id"]: c for c in evidence(client, "sess-abc123")["captures"]}
+    assert "image_data" not in later[AFTER_CLOSE]
+    assert later[AFTER_CLOSE]["object_key"] == AFTER_CLOSE_KEY
+    response = client.get(IMAGE, params={"key": AFTER_CLOSE_KEY})
+    assert response.status_code == 200
+    assert response.content == base64.b64decode(capture["image_data"])
+    assert "image_data" in later[BEFORE_OPEN]  # the others stay inline until the TTL
+
+
+def test_the_proxy_has_no_object_for_a_failed_upload_even_while_inline(pi):
+    """A failed upload stored nothing: its key is a 404 from the start, while the dashboard
+    still shows the image inline, and after the TTL, when the image is gone."""
+    client = pi(dataset="empty")
+    key = "evidence/ctr-042/sess-upfail/BEFORE_OPEN_20260119T115000_0194d3f0.jpg"
+    capture = {
+        "evidence_id": "0194d3f0-0000-7000-8000-00000000f001",
+        "capture_tag": "BEFORE_OPEN",
+        "status": "captured",
+        "device_id": "espcam-00ff00",
+        "container_id": "ctr-042",
+        "session_id": "sess-upfail",
+        "created_at": "2026-01-19T11:50:00Z",  # ten minutes before the clock
+        "content_type": "image/jpeg",
+        "object_key": key,
+        "upload_status": "failed",
+        "upload_error": "MinIO: connection refused",
+    }
+    session = {
+        "session_id": "sess-upfail",
+        "container_id": "ctr-042",
+        "device_id": "espcam-00ff00",
+        "started_at": "2026-01-19T11:49:50Z",
+        "status": "partial",
+        "ended_at": "2026-01-19T11:52:00Z",
+    }
+    state = {"sessions": {"sess-upfail": session}, "captures": {capture["evidence_id"]: capture}}
+    assert client.put("/__mockgate/state", json=state).status_code == 204
+    for inline in (True, False):
+        (served,) = evidence(client, "sess-upfail")["captures"]
+        assert ("image_data" in served) is inline
+        assert (served["object_key"], served["upload_status"]) == (key, "failed")
+        body = error(client.get(IMAGE, params={"key": key}), 404)
+        assert body["error"] == f"evidence image not found: {key}"
+        client.ctx.clock.advance(timedelta(hours=24))
 
 
 def test_an_image_whose_upload_failed_is_lost_after_the_ttl(demo):

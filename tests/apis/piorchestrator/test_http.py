@@ -14,6 +14,7 @@ from mockgate.apis.datasets import DatasetError
 from tests.apis.piorchestrator.expect import (
     LIST,
     all_captures,
+    decode,
     doc_example,
     error,
     evidence,
@@ -289,12 +290,17 @@ def test_the_docs_dataset_serves_the_documented_captures(docs):
         "BEFORE_CLOSE",
         "AFTER_CLOSE",
     ]
+    before_open, after_close = documented
     served = {c["evidence_id"]: c for c in data["captures"]}
-    for capture in documented:
-        expected = {k: v for k, v in capture.items() if k != "image_data"}
-        got = served[capture["evidence_id"]]
-        assert {k: v for k, v in got.items() if k != "image_data"} == expected
-        assert "image_data" in got  # ten minutes old at the documents' queried_at: inline
+    # Still in memory: inline, a real JPEG where the document shows a truncated placeholder.
+    got = served[before_open["evidence_id"]]
+    assert got.keys() == before_open.keys()
+    assert {k: v for k, v in got.items() if k != "image_data"} == {
+        k: v for k, v in before_open.items() if k != "image_data"
+    }
+    decode(got["image_data"])
+    # Uploaded and cleared from memory: object store only, exactly as the document shows it.
+    assert served[after_close["evidence_id"]] == after_close
 
 
 def test_the_docs_dataset_pair_is_the_documented_pair(docs):
@@ -304,6 +310,7 @@ def test_the_docs_dataset_pair_is_the_documented_pair(docs):
         expected = {k: v for k, v in documented[slot].items() if k != "image_data"}
         got = {k: v for k, v in data[slot].items() if k not in ("image_data", "created_at")}
         assert got == expected
+        assert ("image_data" in data[slot]) is ("image_data" in documented[slot]), slot
     rest = {k: v for k, v in documented.items() if k not in ("before", "after")}
     assert {k: v for k, v in data.items() if k not in ("before", "after")} == rest
 
