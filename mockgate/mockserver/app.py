@@ -41,6 +41,8 @@ __all__ = ["MockApp", "context_of", "create_app", "docs_paths"]
 # Where each API's Swagger UI and JSON spec are served: state-tracking documents its own.
 _DOCS = {"state-tracking": ("/api/docs", "/api/docs/openapi.json")}
 _DEFAULT_DOCS = ("/docs", "/openapi.json")
+# Further paths of the same JSON spec: the real state-tracking server's (NestJS' default).
+_SPEC_ALIASES = {"state-tracking": ("/api/docs-json",)}
 
 
 def docs_paths(api: str) -> tuple[str, str]:
@@ -88,6 +90,7 @@ def create_app(
         ctx.validator.precompile()
 
     ui_path, spec_path = docs_paths(api)
+    aliases = _SPEC_ALIASES.get(api, ())
     admin_routes = RouteTable.from_spec(ADMIN.document, base_path=ADMIN_PREFIX)
     admin_docs = (f"{ADMIN_PREFIX}/ui", f"{ADMIN_PREFIX}/openapi.json")
     root = _Root(
@@ -104,8 +107,8 @@ def create_app(
             admin_routes,
             _admin_error,
         ),
-        docs=_LazyDocs(api, spec.document, ui_path, spec_path),
-        docs_prefixes=(ui_path, spec_path, *admin_docs),
+        docs=_LazyDocs(api, spec.document, ui_path, spec_path, aliases),
+        docs_prefixes=(ui_path, spec_path, *aliases, *admin_docs),
     )
     # Outermost first: CORS answers preflights before anything else; the API's own middleware
     # (e.g. rate limits) runs after faults and Prefer, before authentication.
@@ -114,7 +117,7 @@ def create_app(
     if options.cors:
         stack.append((CORSMiddleware, _cors_options(options.cors_origins)))
     stack.append((SlashlessDocs, {"ui_path": ui_path}))
-    stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path)}))
+    stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path, *aliases)}))
     guards = plugin.guards(ctx)
     if guards:
         stack.append((GuardMiddleware, {"ctx": ctx, "guards": guards}))
@@ -164,19 +167,31 @@ class _Root:
 
 
 class _LazyDocs:
-    """Swagger UI and the JSON spec of the API and of the admin API, served by Connexion.
+    """Swagger UI and the JSON spec of the API and of the admin API, served by Connexion; the
+    spec's ``aliases`` serve the same JSON as its path.
 
     Built on the first request for them: most runs of a mock never open the docs, and building
     Connexion's app is most of a mock's start-up time.
     """
 
-    def __init__(self, api: str, document: dict[str, Any], ui_path: str, spec_path: str) -> None:
+    def __init__(
+        self,
+        api: str,
+        document: dict[str, Any],
+        ui_path: str,
+        spec_path: str,
+        aliases: tuple[str, ...] = (),
+    ) -> None:
         self._args = (api, document, ui_path, spec_path)
+        self._spec_path = spec_path
+        self._aliases = aliases
         self._app: AsyncApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._app is None:
             self._app = _docs_app(*self._args)
+        if scope["path"] in self._aliases:
+            scope = {**scope, "path": self._spec_path, "raw_path": self._spec_path.encode()}
         await self._app(scope, receive, send)
 
 

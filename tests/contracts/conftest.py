@@ -61,7 +61,10 @@ def fasting_tokens(app: Any) -> tuple[str, ...]:
 
 
 def credentials_for(api: str, app: Any) -> tuple[str, ...]:
-    return (AGENTLENS_KEY,) if api == "agentlens" else fasting_tokens(app)
+    """The credentials a run against ``app`` (a mock of ``api``) needs."""
+    if api == "fasting":
+        return fasting_tokens(app)
+    return {"agentlens": (AGENTLENS_KEY,), "state-tracking": ("st_mockgate_dev_key",)}.get(api, ())
 
 
 def run(

@@ -151,7 +151,19 @@ CASES = [
         read_only=False,
     ),
     Case(
-        "pending-task-completed",
+        "mark-stalled-answers-active",
+        "session_state_machine",
+        lambda app: (vm.set_field("markSessionStalled", ("status",), "active"),),
+        read_only=False,
+    ),
+    Case(
+        "release-keeps-the-slot",
+        "slot_conflict",
+        lambda app: (vm.release_does_nothing(),),
+        read_only=False,
+    ),
+    Case(
+        "failed-task-completed",
         "task_lifecycle",
         lambda app: (vm.accept_on_state_rule("completeTask", _completed_task),),
         read_only=False,
@@ -562,3 +574,22 @@ def test_rate_limit_headers_allowed() -> None:
     assert any("whole number" in p for p in _problems(st.rate_limit_headers, as_date))
     bare = _answer("listSessions", 429, _envelope(429, "rate_limit_exceeded"))
     assert _problems(st.rate_limit_headers, bare) == ["a 429 without Retry-After"]
+
+
+def test_the_slot_probe_uses_only_machines_it_can_address() -> None:
+    """A fuzzed machine id with a `/` (or outside URL path characters) is passed over: whether
+    a server routes `%2F` is not the contract's business, so it must not become a finding."""
+    from mockgate.contracts.checks.state_tracking.slots import _free_slot
+
+    free = {"docker_slots": [1], "assigned_sessions": {}, "status": "online"}
+    machines = [
+        {**free, "machine_id": "rack//\u00c4"},
+        {**free, "machine_id": "a b"},
+        {
+            "machine_id": "box-1",
+            "status": "offline",
+            "docker_slots": [1, 2],
+            "assigned_sessions": {"1": "s"},
+        },
+    ]
+    assert _free_slot(machines) == ("box-1", 2, [1, 2])

@@ -3,7 +3,7 @@ unmodified mock sees, or the responses it gives, for chosen operations.
 
 ``Variant(app, api, mutation, ...)`` wraps the mock ``app`` of ``api``. A ``Mutation`` names the
 operations it concerns (by operationId, or by a path regex) and may rewrite the request before
-the mock sees it (query, headers) and the response after (status, headers, JSON body). The
+the mock sees it (path, query, headers) and the response after (status, headers, JSON body). The
 factories below are the broken behaviours the checks must catch; each says which.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from mockgate.contracts.checks.support import effective_limit, records, size_param
 from mockgate.openapi.catalog import get_api
@@ -172,6 +172,8 @@ class Variant:
             if mutation.request is not None:
                 request = mutation.request(request)
         inner = dict(scope)
+        if request.path != scope["path"]:
+            inner["path"], inner["raw_path"] = request.path, quote(request.path).encode("ascii")
         inner["query_string"] = urlencode(request.query).encode("latin-1")
         inner["headers"] = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
         started: dict[str, Any] = {}

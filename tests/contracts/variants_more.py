@@ -7,6 +7,7 @@ that it judged real answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from tests.contracts.variants import Mutation, Request, Response, on_json
@@ -69,6 +70,16 @@ def set_field(operation: str, path: Iterable[str], value: Any, *, status: int = 
 
 
 # --- state-tracking -------------------------------------------------------------------------
+
+
+def release_does_nothing() -> Mutation:
+    """``POST /machines/{id}/release-session`` answers 200 but the session keeps its slot (the
+    request goes to the machine's heartbeat instead): slot_conflict."""
+
+    def to_heartbeat(request: Request) -> Request:
+        return replace(request, path=request.path.replace("/release-session", "/heartbeat"))
+
+    return Mutation("release does nothing", _ops("releaseSessionFromMachine"), request=to_heartbeat)
 
 
 def nest_default_envelope(status: int = 404) -> Mutation:

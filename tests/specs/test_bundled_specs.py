@@ -124,13 +124,29 @@ def test_links_point_to_operations_and_parameters_that_exist(api):
                 "purgeSession",
                 "getSessionTasks",
                 "createTask",
+                "markSessionStalled",
+                "assignSessionToMachine",
+                "releaseSessionFromMachine",
             },
             id="state-tracking-session",
         ),
         pytest.param(
             "state-tracking",
+            "createMachine",
+            {
+                "machineHeartbeat",
+                "assignSessionToMachine",
+                "getMachine",
+                "updateMachine",
+                "deleteMachine",
+                "releaseSessionFromMachine",
+            },
+            id="state-tracking-machine",
+        ),
+        pytest.param(
+            "state-tracking",
             "createTask",
-            {"startTask", "completeTask", "failTask"},
+            {"startTask", "completeTask", "failTask", "getTask", "updateTask", "deleteTask"},
             id="state-tracking-task",
         ),
         pytest.param("agentlens", "listSessions", {"getSession"}, id="agentlens"),
@@ -177,6 +193,20 @@ def test_inferred_operations_are_marked():
         if op.inferred
     }
     assert ("state-tracking", "POST", "/sessions/{id}/prepare-recovery") in inferred
+    for method in ("GET", "PUT", "DELETE"):
+        assert ("state-tracking", method, "/tasks/{id}") in inferred
+        assert ("state-tracking", method, "/machines/{id}") in inferred
+    assert {
+        ("state-tracking", "POST", "/machines/{id}/release-session"),
+        ("state-tracking", "POST", "/sessions/{id}/mark-stalled"),
+        ("state-tracking", "GET", "/api/docs-json"),
+    } <= inferred
+
+
+def test_state_tracking_assign_session_may_answer_200_or_201():
+    op = bundled_apis()["state-tracking"].operation("POST", "/machines/{id}/assign-session")
+    documented, real = (op["responses"][s]["content"]["application/json"] for s in ("200", "201"))
+    assert documented["schema"] == real["schema"]  # either status, the same answer
 
 
 def test_piorchestrator_image_proxy_serves_jpeg_bytes():

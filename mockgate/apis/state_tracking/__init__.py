@@ -14,7 +14,8 @@ state-tracking=readonly:KEY``) makes ``KEY`` a read-only key: it may read, and g
 ``forbidden`` on every write (any method but GET/HEAD/OPTIONS).
 
 **Rate limits** are on unless ``rate_limit`` is ``"off"``: ``None``/``"docs"`` the documented
-tiers, ``"N"`` N requests per minute on every limited route (see ``ratelimit`` and ``limiter``).
+tiers, ``"N"`` N requests per minute on every limited route; each route counts apart, per API key
+(see ``ratelimit`` and ``limiter``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from mockgate.apis.state_tracking import handlers
 from mockgate.apis.state_tracking.dataset import docs_dataset, empty_dataset, generate
 from mockgate.apis.state_tracking.envelope import error_body
 from mockgate.apis.state_tracking.limiter import RateLimitGuard
-from mockgate.apis.state_tracking.ratelimit import RateLimiter, tiers_from_spec
+from mockgate.apis.state_tracking.ratelimit import RateLimiter, limits_from_spec
 from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Snapshot
 from mockgate.openapi.security import Principal
@@ -89,10 +90,10 @@ class StateTracking(MockApi):
         if option not in (None, "docs") and not str(option).isdigit():
             raise ValueError(f"rate limit {option!r}: expected off, docs or a number per minute")
         per_minute = None if option in (None, "docs") else int(option)
-        tiers = tiers_from_spec(ctx.spec.document, per_minute)
+        routes = limits_from_spec(ctx.spec.document, per_minute)
         limiter = RateLimiter()
         ctx.on_reset.append(limiter.clear)  # a reset starts every key's windows afresh
-        return [RateLimitGuard(ctx, limiter, tiers)]
+        return [RateLimitGuard(ctx, limiter, routes)]
 
     def credentials_help(self, ctx: MockContext) -> list[str]:
         lines = []

@@ -14,10 +14,17 @@ one ``Faker`` seeded with it) and consistent:
   archived; live ones hold their slots on the machines' maps, finished ones hold none;
 - tasks in every status, consistent with their session: a live session has completed tasks,
   its current task in progress and pending ones queued; a failed session's current task failed;
+  the paused session's current task is ``blocked`` (started, then blocked), and so are about a
+  quarter of the other live sessions' queued tasks; most tasks have a ``task_name``, about one in
+  five has none (null), as tasks created from the document's example;
 - timestamps in order: machines registered before any session started; ``started_at`` <=
   ``last_heartbeat`` <= ``completed_at`` < ``archived_at`` <= now; task ``created_at`` <=
-  ``started_at`` <= ``completed_at`` within their session's run;
-- the running sessions and machines keep heartbeating as the clock runs (``pulses``).
+  ``started_at`` <= ``completed_at`` <= ``updated_at`` within their session's run;
+- the running sessions and machines keep heartbeating as the clock runs (``pulses``);
+- the real server's fields: each machine has ``metadata`` (its OS, CPU and memory, as the real
+  server's example has them) and ``updated_at`` (its last heartbeat); each session
+  ``created_at`` (its start) and ``updated_at`` (its last change: last heartbeat, completion or
+  archiving).
 
 **docs** (``docs_dataset``): the records of the document's examples, read from
 ``fixtures/doc-examples/state-tracking.json``: session ``550e8400-...`` (active, current task
@@ -29,8 +36,11 @@ workflow's target; offline since 10:30, so ``GET /machines?status=online`` and
 (2026-01-19, around 12:00Z): with ``--clock frozen`` the documented answers reproduce (those
 that depend on time after moving the clock as the example did, e.g. +15 s for the heartbeat).
 
-**empty**: no sessions, tasks or machines, but the project catalogue (project ``123``): the
-API cannot create projects, and without one no session could ever be created.
+The docs records are the document's, without the real server's fields: the answers fill them in
+(``sessions.view``, ``machines.view``).
+
+**empty**: no sessions, tasks or machines, but the project catalogue (project ``123``, which
+``by-project`` then knows before any session of it exists).
 """
 
 from __future__ import annotations
@@ -95,6 +105,22 @@ _TASK_ERRORS = (
     "Claude API request timed out",
 )
 _VERSIONS = (("1.85.0", "0.1.0"), ("1.86.2", "0.1.1"), ("1.87.1", "0.2.0"))
+_LINUX = ("Ubuntu 22.04", "Ubuntu 24.04", "Debian 12", "Fedora 40")
+_MACS = {"macbook-pro-m1": ("macOS 14.2", 10, 32), "macbook-air-m2": ("macOS 14.2", 8, 16)}
+_TASK_NAMES = (
+    "Implement user authentication",
+    "Add pagination to the task list",
+    "Fix flaky heartbeat test",
+    "Migrate settings to the new schema",
+    "Write API reference for sessions",
+    "Upgrade NestJS to the next major",
+    "Handle docker slot release on crash",
+    "Add retry with backoff to the GitHub client",
+    "Refactor machine registration",
+    "Speed up the CI test matrix",
+    "Show task progress in the status bar",
+    "Validate project IDs on session create",
+)
 
 
 def settings() -> dict[str, dict[str, Any]]:
@@ -160,6 +186,9 @@ def generate(seed: int, now: datetime) -> Snapshot:
 class _Demo:
     def __init__(self, seed: int, now: datetime) -> None:
         self.rng = random.Random(seed)
+        # Task names and blocked tasks draw from a stream of their own: the rest of what a seed
+        # gives stays as it was before tasks had them.
+        self.task_rng = random.Random(f"{seed}:tasks")
         self.fake = Faker("en_US")
         self.fake.seed_instance(seed)
         self.now = now - timedelta(microseconds=now.microsecond % 1000)
@@ -200,6 +229,9 @@ class _Demo:
             machine["assigned_sessions"] = machine_rules.slot_map(
                 machine["docker_slots"], machine["assigned_sessions"]
             )
+            # Drawn last, so the rest of the demo is what it was before machines had metadata.
+            machine["metadata"] = self._machine_metadata(machine["machine_id"])
+            machine["updated_at"] = machine["last_heartbeat"]
             self.snapshot["machines"][machine["machine_id"]] = machine
         return self.snapshot
 
@@ -253,6 +285,14 @@ class _Demo:
             "created_at": format_timestamp(self.registered),
         }
 
+    def _machine_metadata(self, machine_id: str) -> dict[str, Any]:
+        os_name, cores, memory = _MACS.get(machine_id) or (
+            self.rng.choice(_LINUX),
+            self.rng.choice((4, 8, 16, 32)),
+            self.rng.choice((16, 32, 64, 128)),
+        )
+        return {"os": os_name, "cpu": f"{cores} cores", "memory": f"{memory}GB"}
+
     def _any_slot(self, machine: dict[str, Any]) -> int:
         slot: int = self.rng.choice(machine["docker_slots"])
         return slot
@@ -281,8 +321,10 @@ class _Demo:
         done = self.rng.randint(1, 4)
         plan = ["completed"] * done + ["in_progress"] + ["pending"] * self.rng.randint(1, 3)
         session["current_task_id"] = self._tasks(session, plan, started, heard)
+        self._block(session, heard)
         if status == "active" and self.rng.random() < 0.4:
             session["recovery_attempts"] = self.rng.randint(1, 3)
+        session["updated_at"] = session["last_heartbeat"]
         return session
 
     def _finished(
@@ -312,9 +354,12 @@ class _Demo:
             if done > 1 and self.rng.random() < 0.3:
                 plan[self.rng.randrange(done - 1)] = "failed"  # a failed task, then more work
         session["current_task_id"] = self._tasks(session, plan, started, heard)
+        session["updated_at"] = session["completed_at"]
         if status == "archived":
             archived = ended + timedelta(minutes=self.rng.randint(1, 60))
-            session["archived_at"] = format_timestamp(min(archived, self.now))
+            session["archived_at"] = session["updated_at"] = format_timestamp(
+                min(archived, self.now)
+            )
         return session
 
     def _session(
@@ -339,6 +384,7 @@ class _Demo:
             "current_task_id": None,
             "recovery_attempts": 0,
             "metadata": {"vscode_version": vscode, "extension_version": extension},
+            "created_at": format_timestamp(started),
         }
 
     def _tasks(
@@ -359,19 +405,36 @@ class _Demo:
                 finished = created + span * 9 / 10 if status in ("completed", "failed") else None
                 current = task_id
             issue = self.rng.randint(1, 999)
+            named = self.task_rng.random() >= 0.2
             self.snapshot["tasks"][task_id] = {
                 "task_id": task_id,
                 "session_id": session["session_id"],
                 "project_id": session["project_id"],
+                "task_name": self.task_rng.choice(_TASK_NAMES) if named else None,
                 "status": status,
                 "github_issue_id": None if self.rng.random() < 0.15 else str(issue),
                 "created_at": format_timestamp(created),
+                "updated_at": format_timestamp(finished or began or created),
                 "started_at": format_timestamp(began) if began else None,
                 "completed_at": format_timestamp(finished) if finished else None,
                 "error_message": self.rng.choice(_TASK_ERRORS) if status == "failed" else None,
                 "metadata": {},
             }
         return current
+
+    def _block(self, session: dict[str, Any], heard: datetime) -> None:
+        """Block the paused session's current task, or about a quarter of another live session's
+        queued ones; the block is as recent as the session's last heartbeat."""
+        for task in self.snapshot["tasks"].values():
+            if task["session_id"] != session["session_id"]:
+                continue
+            if session["status"] == "paused":
+                blocked = task["task_id"] == session["current_task_id"]
+            else:
+                blocked = task["status"] == "pending" and self.task_rng.random() < 0.25
+            if blocked:
+                task["status"] = "blocked"
+                task["updated_at"] = format_timestamp(heard)
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

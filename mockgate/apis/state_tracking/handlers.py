@@ -2,8 +2,8 @@
 
 One coroutine per operationId (snake_case), bound to the ``MockContext``. None of them awaits
 anything: each request's reads and writes happen in one step of the event loop (see
-``tracker``). ``getApiDocs``/``getOpenApiDocument`` are served by the docs app (Connexion's
-Swagger UI).
+``tracker``). ``getApiDocs``/``getOpenApiDocument``/``getApiDocsJson`` are served by the docs
+app (Connexion's Swagger UI).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mockgate.apis.state_tracking import sessions as session_rules
 from mockgate.apis.state_tracking import tasks as task_rules
 from mockgate.apis.state_tracking import vitals
 from mockgate.apis.state_tracking.envelope import StateRuleError
-from mockgate.apis.state_tracking.paging import page
+from mockgate.apis.state_tracking.paging import clamp_limit, page
 from mockgate.apis.state_tracking.rules import IllegalState, NotFound, RuleError
 from mockgate.apis.state_tracking.tracker import Tracker
 from mockgate.core.errors import FieldError, MockError
@@ -125,7 +125,7 @@ async def list_sessions(
         machine_id=_given(machine_id),
         include_archived=bool(include_archived),
     )
-    return page(found, limit, offset), 200
+    return [session_rules.view(s) for s in page(found, limit, offset)], 200
 
 
 @_answers
@@ -145,10 +145,11 @@ async def find_stale_sessions(ctx: MockContext, threshold: int = 300) -> Reply:
 async def find_active_sessions(
     ctx: MockContext, project_id: str | None = None, machine_id: str | None = None
 ) -> Reply:
-    found = _tracker(ctx).listing.sessions(
+    tracker = _tracker(ctx)
+    found = tracker.listing.sessions(
         status="active", project_id=_given(project_id), machine_id=_given(machine_id)
     )
-    return [session_rules.active_summary(s) for s in found], 200
+    return [session_rules.active_summary(s, tracker.records.now) for s in found], 200
 
 
 @_answers
@@ -165,12 +166,12 @@ async def get_sessions_by_project(ctx: MockContext, project_id: str) -> Reply:
 
 @_answers
 async def get_session(ctx: MockContext, id_: str) -> Reply:
-    return _tracker(ctx).records.session(id_), 200
+    return session_rules.view(_tracker(ctx).records.session(id_)), 200
 
 
 @_answers
 async def update_session(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).sessions.update(id_, body), 200
+    return session_rules.view(_tracker(ctx).sessions.update(id_, body)), 200
 
 
 @_answers
@@ -195,15 +196,19 @@ async def get_session_health(ctx: MockContext, id_: str, threshold: int = 300) -
     return _tracker(ctx).recovery.health(id_, threshold), 200
 
 
+# Mark-failed, mark-stalled, archive and recover answer the whole session, as the real server
+# does (the document shows only some of its fields, all of them in it).
+
+
 @_answers
 async def mark_session_failed(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
     session = _tracker(ctx).sessions.mark_failed(id_, body["reason"], body.get("error_details"))
-    return {
-        "session_id": session["session_id"],
-        "status": session["status"],
-        "completed_at": session["completed_at"],
-        "metadata": session["metadata"],
-    }, 200
+    return session_rules.view(session), 200
+
+
+@_answers
+async def mark_session_stalled(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
+    return session_rules.view(_tracker(ctx).sessions.mark_stalled(id_, body["reason"])), 200
 
 
 @_answers
@@ -213,12 +218,7 @@ async def get_session_failure_info(ctx: MockContext, id_: str) -> Reply:
 
 @_answers
 async def archive_session(ctx: MockContext, id_: str) -> Reply:
-    session = _tracker(ctx).sessions.archive(id_)
-    return {
-        "session_id": session["session_id"],
-        "status": session["status"],
-        "archived_at": session["archived_at"],
-    }, 200
+    return session_rules.view(_tracker(ctx).sessions.archive(id_)), 200
 
 
 @_answers
@@ -229,14 +229,7 @@ async def purge_session(ctx: MockContext, id_: str, body: dict[str, Any]) -> Rep
 
 @_answers
 async def recover_session(ctx: MockContext, id_: str, body: dict[str, Any] | None = None) -> Reply:
-    session = _tracker(ctx).recovery.recover(id_, _optional(body))
-    return {
-        "session_id": session["session_id"],
-        "status": session["status"],
-        "recovery_attempts": session["recovery_attempts"],
-        "machine_id": session["machine_id"],
-        "docker_slot": session["docker_slot"],
-    }, 200
+    return session_rules.view(_tracker(ctx).recovery.recover(id_, _optional(body))), 200
 
 
 @_answers
@@ -268,7 +261,7 @@ async def list_tasks(
     found = _tracker(ctx).listing.tasks(
         session_id=_given(session_id), status=status, project_id=_given(project_id)
     )
-    return page(found, limit, offset), 200
+    return [task_rules.view(t) for t in page(found, clamp_limit(limit), offset)], 200
 
 
 @_answers
@@ -277,34 +270,38 @@ async def create_task(ctx: MockContext, body: dict[str, Any]) -> Reply:
 
 
 @_answers
+async def get_task(ctx: MockContext, id_: str) -> Reply:
+    return task_rules.view(_tracker(ctx).records.task(id_)), 200
+
+
+@_answers
+async def update_task(ctx: MockContext, id_: str, body: dict[str, Any] | None = None) -> Reply:
+    return task_rules.view(_tracker(ctx).tasks.update(id_, _optional(body))), 200
+
+
+@_answers
+async def delete_task(ctx: MockContext, id_: str) -> Reply:
+    _tracker(ctx).tasks.delete(id_)
+    return None, 204
+
+
+# Start, complete and fail answer the whole task, as the real server does (the document shows
+# only the fields that changed, all of them in it).
+
+
+@_answers
 async def start_task(ctx: MockContext, id_: str) -> Reply:
-    task = _tracker(ctx).tasks.start(id_)
-    return {
-        "task_id": task["task_id"],
-        "status": task["status"],
-        "started_at": task["started_at"],
-    }, 200
+    return task_rules.view(_tracker(ctx).tasks.start(id_)), 200
 
 
 @_answers
 async def complete_task(ctx: MockContext, id_: str) -> Reply:
-    task = _tracker(ctx).tasks.complete(id_)
-    return {
-        "task_id": task["task_id"],
-        "status": task["status"],
-        "completed_at": task["completed_at"],
-    }, 200
+    return task_rules.view(_tracker(ctx).tasks.complete(id_)), 200
 
 
 @_answers
 async def fail_task(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    task = _tracker(ctx).tasks.fail(id_, body["error_message"])
-    return {
-        "task_id": task["task_id"],
-        "status": task["status"],
-        "completed_at": task["completed_at"],
-        "error_message": task["error_message"],
-    }, 200
+    return task_rules.view(_tracker(ctx).tasks.fail(id_, body["error_message"])), 200
 
 
 # --- machines ----------------------------------------------------------------------------
@@ -315,12 +312,29 @@ async def list_machines(
     ctx: MockContext, status: str | None = None, hostname: str | None = None
 ) -> Reply:
     machines = _tracker(ctx).records.machines()
-    return machine_rules.select(machines, status=status, hostname=_given(hostname)), 200
+    found = machine_rules.select(machines, status=status, hostname=_given(hostname))
+    return [machine_rules.view(m) for m in found], 200
 
 
 @_answers
 async def create_machine(ctx: MockContext, body: dict[str, Any]) -> Reply:
-    return _tracker(ctx).machines.create(body), 201
+    return machine_rules.view(_tracker(ctx).machines.create(body)), 201
+
+
+@_answers
+async def get_machine(ctx: MockContext, id_: str) -> Reply:
+    return machine_rules.view(_tracker(ctx).records.machine(id_)), 200
+
+
+@_answers
+async def update_machine(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
+    return machine_rules.view(_tracker(ctx).machines.update(id_, body)), 200
+
+
+@_answers
+async def delete_machine(ctx: MockContext, id_: str) -> Reply:
+    _tracker(ctx).machines.delete(id_)
+    return None, 204
 
 
 @_answers
@@ -339,10 +353,17 @@ async def machine_heartbeat(ctx: MockContext, id_: str) -> Reply:
     }, 200
 
 
+# Assign and release answer the whole machine, as the real server does (the document shows
+# ``machine_id`` and ``assigned_sessions``). Assign answers the document's 200 (the real server
+# sends 201; the spec allows both).
+
+
 @_answers
 async def assign_session_to_machine(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
-    machine = _tracker(ctx).machines.assign(id_, body["session_id"], body["docker_slot"])
-    return {
-        "machine_id": machine["machine_id"],
-        "assigned_sessions": machine["assigned_sessions"],
-    }, 200
+    machine = _tracker(ctx).machines.assign(id_, body["session_id"], body.get("docker_slot"))
+    return machine_rules.view(machine), 200
+
+
+@_answers
+async def release_session_from_machine(ctx: MockContext, id_: str, body: dict[str, Any]) -> Reply:
+    return machine_rules.view(_tracker(ctx).machines.release_session(id_, body["session_id"])), 200

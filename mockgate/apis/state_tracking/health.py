@@ -1,5 +1,9 @@
 """``GET /sessions/{id}/health``: a session's staleness, health score and recommendations.
 
+The answer has the document's fields, then the real server's: ``time_since_heartbeat`` (the
+same whole seconds as ``seconds_since_heartbeat``), ``project_id``, ``machine_id``,
+``docker_slot``, ``current_task_id``, ``started_at`` and ``completed_at``.
+
 **The health score** (an integer from 0, worst, to 100, best) starts at 100 and loses:
 
 - *silence*, for live sessions (active, paused, stalled): 5 points per started minute since the
@@ -67,6 +71,13 @@ def session_health(
             stale=stale,
             failure_reason=failure_reason,
         ),
+        "time_since_heartbeat": seconds,
+        "project_id": session["project_id"],
+        "machine_id": session["machine_id"],
+        "docker_slot": session["docker_slot"],
+        "current_task_id": session["current_task_id"],
+        "started_at": session["started_at"],
+        "completed_at": session["completed_at"],
     }
 
 

@@ -2,11 +2,12 @@
 
 It runs after the shared request pipeline (request id, faults, ``Prefer`` parsing) and before
 authentication, and acts only on requests for a rate-limited operation of the API (an
-operation with a tier): never on ``/__mockgate``, the docs, health routes, unknown paths or
+operation with limits): never on ``/__mockgate``, the docs, health routes, unknown paths or
 wrong methods.
 
 **What counts.** Requests presenting a *valid* API key (``Authorization: Bearer`` or
-``X-API-Key``, as the API accepts them; a read-only key too), in that key's bucket, whatever
+``X-API-Key``, as the API accepts them; a read-only key too), in that key's bucket for the
+route (operation) asked for, whatever
 the answer turns out to be (400, 403, 404... cost the server a request too). Requests without a
 valid key are not counted and carry no rate-limit headers: authentication answers them 401
 anyway, and counting them would let anyone exhaust a bucket (and the limiter's memory) with
@@ -32,13 +33,13 @@ RATE_LIMITED_MESSAGE = "Too many requests - rate limit exceeded"
 
 
 class RateLimitGuard:
-    def __init__(self, ctx: MockContext, limiter: RateLimiter, tiers: dict[str, Limits]) -> None:
+    def __init__(self, ctx: MockContext, limiter: RateLimiter, routes: dict[str, Limits]) -> None:
         self.ctx = ctx
         self.limiter = limiter
-        self.tiers = tiers
+        self.routes = routes  # by operationId
 
     def __call__(self, request: GuardedRequest) -> ApiError | Mapping[str, str] | None:
-        limits = self.tiers.get(request.operation_id)
+        limits = self.routes.get(request.operation_id)
         key = self._key(request.headers) if limits is not None else None
         if limits is None or key is None:
             return None

@@ -52,9 +52,14 @@ def last_beat(record: Mapping[str, Any], now: datetime) -> datetime | None:
 
 
 def apply(target: dict[str, Any], record: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """``target`` (a session or machine) with its ``last_heartbeat`` moved to the pulse's latest
-    beat, when that is later; the same object when nothing changes."""
+    """``target`` (a session or machine) with its ``last_heartbeat`` (and ``updated_at``: a
+    heartbeat is a change) moved to the pulse's latest beat, when that is later; the same object
+    when nothing changes."""
     beat = last_beat(record, now)
     if beat is None or beat <= parse_timestamp(target["last_heartbeat"]):
         return target
-    return {**target, "last_heartbeat": format_timestamp(beat)}
+    stamp = format_timestamp(beat)
+    updated = target.get("updated_at")
+    if updated is not None and parse_timestamp(updated) > beat:
+        return {**target, "last_heartbeat": stamp}
+    return {**target, "last_heartbeat": stamp, "updated_at": stamp}

@@ -1,16 +1,18 @@
-"""Rate limits as documented, on the mock's clock: fixed windows per API key and tier.
+"""Rate limits as documented, on the mock's clock: fixed windows per API key and route.
 
 The document's tiers (the spec's ``x-mockgate-rate-limit`` on each operation): 60 requests per
 minute and 1000 per hour for most routes, 120 and 3000 for the two heartbeat routes, none for
 health and docs. The rules:
 
-- **Buckets.** One per (API key, tier): all "most endpoints" routes share a key's 60/min, the
-  heartbeat routes share its 120/min, and neither tier eats into the other.
+- **Buckets.** One per (API key, route): each route (operation) of a key counts apart, as the
+  real server's throttler counts per controller and handler, with the document's numbers for
+  its tier. ``GET /sessions`` and ``GET /tasks`` each allow a key 60 a minute, the session
+  heartbeat 120, and no route eats into another's.
 - **Windows.** Each bucket has a minute and an hour window. A window opens with the first
   request it counts and lasts its full length (NestJS throttler style); the next request after
   it ends opens a fresh one. A request is allowed when both windows have room, and then counts
   in both; a refused request counts in neither (waiting ``Retry-After`` always suffices).
-- **Headers.** ``X-RateLimit-Limit`` is the tier's per-minute limit, ``-Remaining`` what is
+- **Headers.** ``X-RateLimit-Limit`` is the route's per-minute limit, ``-Remaining`` what is
   left of it after this request, ``-Reset`` the end of the minute window in Unix seconds
   (rounded up). When the hour window is the one exhausted, ``-Remaining`` is 0 and ``-Reset``
   is the hour window's end. A refusal adds ``Retry-After``: whole seconds (at least 1) until
@@ -32,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Decision", "Limits", "RateLimiter", "tiers_from_spec"]
+__all__ = ["Decision", "Limits", "RateLimiter", "limits_from_spec"]
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -40,12 +42,12 @@ HOUR = 3600.0
 
 @dataclass(frozen=True)
 class Limits:
-    """A tier: requests per minute, and per hour (None: no hourly limit). ``tier`` names the
-    bucket: operations of the same tier share one per key."""
+    """A route's limits: requests per minute, and per hour (None: no hourly limit). ``route``
+    names the bucket (the operation): each route has its own per key."""
 
     per_minute: int
     per_hour: int | None = None
-    tier: str = "default"
+    route: str = "default"
 
 
 @dataclass(frozen=True)
@@ -90,10 +92,10 @@ class RateLimiter:
         return len(self._buckets)
 
     def hit(self, key: str, limits: Limits, now: float) -> Decision:
-        """Count one request of ``key`` in the tier ``limits`` at ``now`` (Unix seconds), if
+        """Count one request of ``key`` on the route of ``limits`` at ``now`` (Unix seconds), if
         there is room; the decision says which, with the header values."""
         with self._lock:
-            bucket = self._bucket((key, limits.tier))
+            bucket = self._bucket((key, limits.route))
             spans = [(MINUTE, limits.per_minute)]
             if limits.per_hour is not None:
                 spans.append((HOUR, limits.per_hour))
@@ -140,15 +142,15 @@ class RateLimiter:
         return window
 
 
-def tiers_from_spec(
+def limits_from_spec(
     document: Mapping[str, Any], per_minute: int | None = None
 ) -> dict[str, Limits]:
-    """Each rate-limited operation's tier, by operationId, from ``x-mockgate-rate-limit``.
+    """Each rate-limited operation's limits, by operationId, from ``x-mockgate-rate-limit``.
 
     With ``per_minute`` (``--rate-limit N``), every limited operation allows N requests per
-    minute and there is no hourly limit; the documented tiers still count apart.
+    minute and there is no hourly limit; each route still counts apart.
     """
-    tiers = {}
+    found = {}
     for item in document.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, Mapping) or "operationId" not in operation:
@@ -156,11 +158,11 @@ def tiers_from_spec(
             documented = operation.get("x-mockgate-rate-limit")
             if not documented:
                 continue
+            route = operation["operationId"]
             minute, hour = int(documented["per_minute"]), documented.get("per_hour")
-            tier = f"{minute}/min"
-            tiers[operation["operationId"]] = (
-                Limits(minute, None if hour is None else int(hour), tier)
+            found[route] = (
+                Limits(minute, None if hour is None else int(hour), route)
                 if per_minute is None
-                else Limits(per_minute, None, tier)
+                else Limits(per_minute, None, route)
             )
-    return tiers
+    return found

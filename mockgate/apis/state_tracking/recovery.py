@@ -6,19 +6,24 @@ A failure is kept as a record of its own (the internal ``failures`` collection: 
 details, when), written by every transition to ``failed`` and dropped by a recovery, because
 the ``Session`` schema has no place for the error details ``failure-info`` must return.
 
-**Recovery** takes a failed or stalled session back to ``active``: ``recovery_attempts`` + 1,
-``completed_at`` cleared, ``last_heartbeat`` now (a recovered session must not count as silent
-since before it was recovered, or a stalled one would stall again at once). Where it runs:
+**Recovery** takes a session back to ``active``: ``recovery_attempts`` + 1, ``completed_at`` (and
+``archived_at``) cleared, ``last_heartbeat`` now (a recovered session must not count as silent
+since before it was recovered, or a stalled one would stall again at once). The document
+describes recovering failed and stalled sessions; like the real server, the mock refuses only a
+``completed`` session and one already recovered ``MAX_RECOVERY_ATTEMPTS`` (3) times
+(``IllegalState``, 400). Where it runs, as the real server does it, without checking the target:
 
-- no body: in place, same machine and slot (the slot must still be free: 409 otherwise);
-- ``new_machine_id`` (404 if unknown) with ``new_docker_slot``: that slot; without it, the
-  machine's first free slot (409 when it has none);
-- ``new_docker_slot`` alone: that slot of the current machine;
-- a slot the machine lacks is a 400; a slot another session holds is a 409.
+- no body: in place, same machine and slot;
+- ``new_machine_id`` (registered or not) with ``new_docker_slot``: that slot; without it, the
+  machine's first free slot when the machine is registered and has one, else no slot;
+- ``new_docker_slot`` alone: that slot of the current machine.
 
-The old slot is released and the new one taken in the same step. ``resume_from_task_id`` (a
-task of this session, else 400) becomes the session's ``current_task_id``. A machine that is
-offline or in maintenance may still be chosen: ``prepare-recovery`` warns about it instead.
+The old slot is released and the new one taken in the same step, when it can be held: the
+machine is registered, has that slot, and no other session holds it. An explicit
+``new_docker_slot`` is written as given even when it cannot be held (the client asked for it);
+an implied slot that cannot be held leaves ``docker_slot`` null. ``resume_from_task_id`` (a task
+of this session, else 400) becomes the session's ``current_task_id``. A machine that is offline
+or in maintenance may still be chosen: ``prepare-recovery`` warns about it instead.
 """
 
 from __future__ import annotations
@@ -28,12 +33,13 @@ from datetime import datetime
 from typing import Any
 
 from mockgate.apis.state_tracking import machines as machine_rules
-from mockgate.apis.state_tracking.rules import Conflict, IllegalState, Invalid, NotFound
+from mockgate.apis.state_tracking.rules import IllegalState, Invalid
 from mockgate.apis.state_tracking.tasks import last_completed, queue_order
 from mockgate.core.timestamps import format_timestamp
 
 __all__ = [
-    "RECOVERABLE",
+    "MAX_RECOVERY_ATTEMPTS",
+    "blocker",
     "failure_info",
     "failure_recommendations",
     "failure_record",
@@ -43,7 +49,8 @@ __all__ = [
 
 Record = dict[str, Any]
 
-RECOVERABLE = frozenset({"failed", "stalled"})
+MAX_RECOVERY_ATTEMPTS = 3
+"""Recoveries a session may have; the next one is refused (the real server's limit)."""
 _FRAGILE_AFTER = 3
 _BASE_RECOMMENDATIONS = (
     "Check machine resources (CPU, memory)",
@@ -123,10 +130,10 @@ def plan(
 ) -> Record:
     """``POST /sessions/{id}/prepare-recovery``: a dry run of ``recover``; changes nothing.
 
-    - ``can_recover`` exactly when ``recover`` accepts the status; otherwise one blocker says why
-      and there is neither a task to resume nor a suggested machine.
+    - ``can_recover`` exactly when ``recover`` accepts the session (``blocker``); otherwise the
+      blocker says why and there is neither a task to resume nor a suggested machine.
     - ``warnings``: the current machine unregistered, offline or in maintenance; the session's
-      slot taken by another session; three or more recoveries; no free slot anywhere.
+      slot taken by another session; no free slot anywhere.
     - ``resume_from_task_id``: the current task unless it completed, else the oldest pending or
       in-progress task of the session.
     - suggestion: the current machine and slot when the machine is online and the slot still
@@ -135,12 +142,9 @@ def plan(
     """
     session_tasks = [t for t in tasks if t["session_id"] == session["session_id"]]
     status = session["status"]
-    can_recover = status in RECOVERABLE
-    blockers = (
-        []
-        if can_recover
-        else [f"Session status is {status}; only failed or stalled sessions can be recovered"]
-    )
+    refused = blocker(session)
+    can_recover = refused is None
+    blockers = [] if refused is None else [refused]
     current = machines.get(session["machine_id"])
     suggestion = _suggest(session, current, machines) if can_recover else None
     last = last_completed(session_tasks)
@@ -149,7 +153,7 @@ def plan(
         "status": status,
         "can_recover": can_recover,
         "blockers": blockers,
-        "warnings": _warnings(session, current, machines, suggestion),
+        "warnings": _warnings(session, current, can_recover, suggestion),
         "recovery_attempts": session["recovery_attempts"],
         "last_successful_task_id": last["task_id"] if last else None,
         "current_task_id": session["current_task_id"],
@@ -161,6 +165,19 @@ def plan(
         "suggested_docker_slot": suggestion[1] if suggestion else None,
         "prepared_at": format_timestamp(now),
     }
+
+
+def blocker(session: Mapping[str, Any]) -> str | None:
+    """Why ``recover`` refuses ``session``, or None when it accepts it."""
+    if session["status"] == "completed":
+        return "Session status is completed; completed sessions cannot be recovered"
+    attempts = session["recovery_attempts"]
+    if attempts >= MAX_RECOVERY_ATTEMPTS:
+        return (
+            f"Session has been recovered {attempts} times; the maximum of"
+            f" {MAX_RECOVERY_ATTEMPTS} recovery attempts is reached"
+        )
+    return None
 
 
 def recover(
@@ -176,15 +193,10 @@ def recover(
     """``POST /sessions/{id}/recover`` (see the module's rules): the recovered session and the
     machines whose slots changed, by id."""
     session_id = session["session_id"]
-    if session["status"] not in RECOVERABLE:
-        raise IllegalState(
-            f"Session status is {session['status']}; only failed or stalled sessions can be"
-            " recovered"
-        )
+    refused = blocker(session)
+    if refused is not None:
+        raise IllegalState(refused)
     target_id = new_machine_id or session["machine_id"]
-    target = machines.get(target_id)
-    if target is None:
-        raise NotFound(f"Machine with ID {target_id} not found")
     current_task = session["current_task_id"]
     if resume_from_task_id is not None:
         if not any(
@@ -192,23 +204,22 @@ def recover(
         ):
             raise Invalid.field("resume_from_task_id", f"must be a task of session {session_id}")
         current_task = resume_from_task_id
+
+    changed: dict[str, Record] = {}
+    old = machines.get(session["machine_id"])
+    if old is not None and session_id in old["assigned_sessions"].values():
+        changed[old["machine_id"]] = machine_rules.release(old, session_id)
+    target = changed.get(target_id) or machines.get(target_id)
     slot = new_docker_slot
     if slot is None:
         if target_id == session["machine_id"]:
             slot = session["docker_slot"]
-        else:
-            free = machine_rules.free_slots(target)
-            if not free:
-                raise Conflict(f"Machine {target_id} has no free docker slot")
-            slot = free[0]
-
-    changed: dict[str, Record] = {}
-    old = machines.get(session["machine_id"])
-    if old is not None:
-        changed[old["machine_id"]] = machine_rules.release(old, session_id)
-    if slot is not None:
-        base = changed.get(target_id, target)
-        changed[target_id] = machine_rules.occupy(base, slot, session_id)
+        elif target is not None and machine_rules.free_slots(target):
+            slot = machine_rules.free_slots(target)[0]
+    if target is not None and slot is not None and machine_rules.can_hold(target, slot, session_id):
+        changed[target_id] = machine_rules.occupy(target, slot, session_id)
+    elif new_docker_slot is None:
+        slot = None  # an implied slot the session cannot hold: it runs without one
     recovered = {
         **session,
         "machine_id": target_id,
@@ -219,6 +230,7 @@ def recover(
         "current_task_id": current_task,
         "recovery_attempts": session["recovery_attempts"] + 1,
     }
+    recovered.pop("archived_at", None)
     return recovered, changed
 
 
@@ -251,7 +263,7 @@ def _resume_point(session: Mapping[str, Any], tasks: list[Record]) -> str | None
 def _warnings(
     session: Mapping[str, Any],
     current: Record | None,
-    machines: Mapping[str, Record],
+    can_recover: bool,
     suggestion: tuple[str, int] | None,
 ) -> list[str]:
     found = []
@@ -266,10 +278,7 @@ def _warnings(
                 f"Docker slot {slot} on machine {current['machine_id']} is now occupied by"
                 f" session {held}; recover on another slot"
             )
-    attempts = session["recovery_attempts"]
-    if attempts >= _FRAGILE_AFTER:
-        found.append(f"Session has already been recovered {attempts} times")
-    if session["status"] in RECOVERABLE and suggestion is None:
+    if can_recover and suggestion is None:
         found.append("No online machine has a free docker slot")
     return found
 

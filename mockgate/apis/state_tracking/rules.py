@@ -7,7 +7,7 @@ each one maps to is the one the spec declares for it (``specs/state-tracking.yam
 - ``Invalid`` (400 with ``details``): input the schema cannot express, e.g. a ``docker_slot``
   the machine does not have. For operations whose 400 is ``BadRequest``.
 - ``IllegalState`` (400 without ``details``): a request the resource's current state does not
-  allow, e.g. a heartbeat for a completed session or completing a pending task. For operations
+  allow, e.g. a heartbeat for a completed session or starting a completed task. For operations
   whose 400 is ``InvalidState`` (where ``details`` may be absent).
 - ``Conflict`` (409): a duplicate machine or an occupied docker slot.
 """

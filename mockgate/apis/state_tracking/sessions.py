@@ -5,8 +5,15 @@ Nothing here mutates its arguments or touches the store: functions return new di
 ``tracker`` writes them (together with the machine slots they affect).
 
 Statuses: ``active``, ``paused`` and ``stalled`` are *live* (the session may still run and
-holds its docker slot); ``completed``, ``failed`` and ``archived`` are *finished* (no more
-heartbeats; the slot is free again).
+holds its docker slot); ``completed``, ``failed`` and ``archived`` are *finished* (the slot is free
+again). Only ``completed`` and ``failed`` sessions refuse heartbeats (the document names those
+two, and so does the real server): a heartbeat of an archived session is recorded, and the
+session stays archived.
+
+Beside the document's fields a session carries the real server's ``created_at`` (when it was
+created) and ``updated_at`` (its last change; ``tracker`` stamps every write, the stall rule the
+moment the session stalled). ``view`` fills both in for a record that lacks them (a hand-written
+dataset, a state file of an older mock), so every answer has them.
 
 **The stall rule.** An ``active`` session whose ``seconds_since_heartbeat`` exceeds the stall
 threshold (default 300 s) *is* ``stalled``. The mock applies the rule lazily, whenever it reads
@@ -36,6 +43,7 @@ __all__ = [
     "heartbeat",
     "is_silent",
     "mark_failed",
+    "mark_stalled",
     "new_session",
     "newest_first",
     "seconds_since_heartbeat",
@@ -44,6 +52,7 @@ __all__ = [
     "soft_delete",
     "stale_report",
     "update",
+    "view",
 ]
 
 Record = dict[str, Any]
@@ -51,6 +60,8 @@ Record = dict[str, Any]
 STATUSES = ("active", "paused", "stalled", "completed", "failed", "archived")
 LIVE = frozenset({"active", "paused", "stalled"})
 FINISHED = frozenset({"completed", "failed", "archived"})
+NO_HEARTBEAT = frozenset({"completed", "failed"})
+"""The statuses that refuse heartbeats (and ``mark-stalled``)."""
 DEFAULT_STALL_AFTER = 300
 """Seconds without a heartbeat after which an active session is stalled."""
 
@@ -67,6 +78,8 @@ _KEYS = (
     "recovery_attempts",
     "metadata",
     "archived_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -93,7 +106,26 @@ def new_session(
         "current_task_id": None,
         "recovery_attempts": 0,
         "metadata": dict(metadata or {}),
+        "created_at": stamp,
+        "updated_at": stamp,
     }
+
+
+def view(session: Mapping[str, Any]) -> Record:
+    """``session`` as the API answers it: with ``created_at`` (else its ``started_at``) and
+    ``updated_at`` (else its latest timestamp) for a record stored without them."""
+    if "created_at" in session and "updated_at" in session:
+        return dict(session)
+    stamps = (session.get(key) for key in ("started_at", "last_heartbeat", "completed_at"))
+    latest = max((parse_timestamp(s) for s in stamps if s), default=None)
+    archived = session.get("archived_at")
+    if archived and (latest is None or parse_timestamp(archived) > latest):
+        latest = parse_timestamp(archived)
+    filled = {
+        "created_at": session.get("started_at"),
+        "updated_at": format_timestamp(latest) if latest else session.get("started_at"),
+    }
+    return canonical({**filled, **session})
 
 
 def seconds_since_heartbeat(session: Mapping[str, Any], now: datetime) -> int:
@@ -109,17 +141,21 @@ def is_silent(session: Mapping[str, Any], now: datetime, threshold: int) -> bool
 
 
 def settle(session: Record, now: datetime, stall_after: int = DEFAULT_STALL_AFTER) -> Record:
-    """``session`` as the stall rule has it at ``now`` (the same object when nothing changes)."""
+    """``session`` as the stall rule has it at ``now`` (the same object when nothing changes).
+
+    A session that stalls was updated the moment it did (``stall_after`` + 1 whole seconds after
+    its last heartbeat), not when a request happened to notice."""
     if session["status"] == "active" and is_silent(session, now, stall_after):
-        return {**session, "status": "stalled"}
+        stalled_at = parse_timestamp(session["last_heartbeat"]) + timedelta(seconds=stall_after + 1)
+        return {**session, "status": "stalled", "updated_at": format_timestamp(stalled_at)}
     return session
 
 
 def heartbeat(session: Mapping[str, Any], now: datetime) -> Record:
-    """A heartbeat: ``last_heartbeat`` is now; a stalled session is active again, an active or
-    paused one keeps its status. Finished sessions no longer heartbeat (``IllegalState``)."""
+    """A heartbeat: ``last_heartbeat`` is now; a stalled session is active again, any other keeps
+    its status. Completed and failed sessions refuse it (``IllegalState``)."""
     status = session["status"]
-    if status in FINISHED:
+    if status in NO_HEARTBEAT:
         raise IllegalState(f"Cannot update heartbeat for {status} session")
     return {
         **session,
@@ -148,10 +184,30 @@ def mark_failed(session: Mapping[str, Any], reason: str, now: datetime) -> Recor
     return failed
 
 
-def archive(session: Mapping[str, Any], now: datetime) -> Record:
-    """``POST /sessions/{id}/archive``: only a completed or failed session can be archived."""
+def mark_stalled(session: Mapping[str, Any], reason: str, now: datetime) -> Record:
+    """``POST /sessions/{id}/mark-stalled`` (the real server's route): status ``stalled``, the
+    reason and the time in ``metadata.stalled_reason``/``stalled_timestamp`` (the real server's
+    keys). Completed and failed sessions refuse it (``IllegalState``), as they refuse heartbeats;
+    an archived one is reopened, as ``update`` reopens it."""
     status = session["status"]
-    if status not in ("completed", "failed"):
+    if status in NO_HEARTBEAT:
+        raise IllegalState(f"Cannot mark {status} session as stalled")
+    metadata = {
+        **(session.get("metadata") or {}),
+        "stalled_reason": reason,
+        "stalled_timestamp": format_timestamp(now),
+    }
+    return update(session, {"status": "stalled", "metadata": metadata}, now)
+
+
+def archive(session: Record, now: datetime) -> Record:
+    """``POST /sessions/{id}/archive``: a completed or failed session is archived; an archived
+    one is left as it is (the same object: archiving twice is harmless, as on the real server);
+    a live one cannot be archived (``IllegalState``)."""
+    status = session["status"]
+    if status == "archived" and session.get("archived_at"):
+        return session
+    if status not in ("completed", "failed", "archived"):
         raise IllegalState(
             f"Only completed or failed sessions can be archived; this session is {status}"
         )
@@ -222,7 +278,8 @@ def newest_first(sessions: Iterable[Record]) -> list[Record]:
 
 def stale_report(sessions: Iterable[Record], now: datetime, threshold: int) -> list[Record]:
     """``GET /sessions/stale``: live sessions silent for more than ``threshold`` seconds, the
-    longest silent first (finished sessions no longer heartbeat, so they are never stale)."""
+    longest silent first (finished sessions no longer heartbeat, so they are never stale).
+    ``time_since_heartbeat`` (the real server's name) repeats ``seconds_since_heartbeat``."""
     found = []
     for session in sessions:
         if session["status"] not in LIVE:
@@ -238,14 +295,16 @@ def stale_report(sessions: Iterable[Record], now: datetime, threshold: int) -> l
                     "last_heartbeat": session["last_heartbeat"],
                     "seconds_since_heartbeat": seconds,
                     "is_stale": True,
+                    "time_since_heartbeat": seconds,
                 }
             )
     found.sort(key=lambda s: (-s["seconds_since_heartbeat"], s["session_id"]))
     return found
 
 
-def active_summary(session: Mapping[str, Any]) -> Record:
-    """An item of ``GET /sessions/active``."""
+def active_summary(session: Mapping[str, Any], now: datetime) -> Record:
+    """An item of ``GET /sessions/active``: the document's fields, then the real server's
+    ``last_heartbeat``, ``docker_slot`` and ``time_since_heartbeat`` (whole seconds)."""
     return {
         "session_id": session["session_id"],
         "project_id": session["project_id"],
@@ -253,15 +312,19 @@ def active_summary(session: Mapping[str, Any]) -> Record:
         "status": "active",
         "started_at": session["started_at"],
         "current_task_id": session["current_task_id"],
+        "last_heartbeat": session["last_heartbeat"],
+        "docker_slot": session["docker_slot"],
+        "time_since_heartbeat": seconds_since_heartbeat(session, now),
     }
 
 
 def by_status(sessions: Iterable[Record]) -> dict[str, dict[str, Any]]:
     """``by_status`` of ``GET /sessions/by-project/{projectId}``: a group per status that has
-    sessions, in the order of ``STATUSES``, archived sessions left out, each newest first."""
+    sessions, in the order of ``STATUSES``, archived sessions left out, each newest first (as
+    ``view`` answers them)."""
     groups: dict[str, list[Record]] = {}
     for session in newest_first(s for s in sessions if s["status"] != "archived"):
-        groups.setdefault(session["status"], []).append(session)
+        groups.setdefault(session["status"], []).append(view(session))
     return {
         status: {"count": len(groups[status]), "sessions": groups[status]}
         for status in STATUSES

@@ -14,7 +14,7 @@ from tests.apis.state_tracking.factory import KEY
 
 SPEC = get_api("state-tracking")
 PUBLIC = {"getHealth", "getReadiness", "getLiveness", "getDetailedHealth", "getSystemInfo"}
-DOCS = {"getApiDocs", "getOpenApiDocument"}
+DOCS = {"getApiDocs", "getOpenApiDocument", "getApiDocsJson"}
 PROTECTED = [op for op in SPEC.operations if op.operation_id not in PUBLIC | DOCS]
 WRITES = [op for op in PROTECTED if op.method != "GET"]
 
@@ -28,7 +28,7 @@ def call(client, op, headers: dict[str, str]):
 
 
 def test_the_spec_protects_all_but_health_and_docs():
-    assert len(PROTECTED) == 27
+    assert len(PROTECTED) == 35
     assert {op.operation_id for op in SPEC.operations} - {o.operation_id for o in PROTECTED} == (
         PUBLIC | DOCS
     )
@@ -60,6 +60,7 @@ def test_a_protected_operation_accepts_either_header(shared_demo, op):
         "/health/system",
         "/api/docs",
         "/api/docs/openapi.json",
+        "/api/docs-json",
     ],
 )
 def test_health_and_docs_are_public(shared_demo, path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -102,7 +103,26 @@ def test_the_demo_timestamps_are_in_order(seed):
             stamps = [at(m) for m in moments if m is not None]
             assert stamps == sorted(stamps)
             assert started <= stamps[0]
-            assert stamps[-1] <= NOW
+            assert stamps[-1] <= at(task["updated_at"]) <= NOW
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_demo_has_the_real_servers_fields(seed):
+    demo = generate(seed, NOW)
+    for machine in demo["machines"].values():
+        assert set(machine["metadata"]) == {"os", "cpu", "memory"}
+        assert machine["updated_at"] == machine["last_heartbeat"]
+    assert demo["machines"]["macbook-pro-m1"]["metadata"]["os"].startswith("macOS")
+    for session in demo["sessions"].values():
+        assert session["created_at"] == session["started_at"]
+        last = session.get("archived_at") or session["completed_at"] or session["last_heartbeat"]
+        assert session["updated_at"] == last
+
+
+def test_the_demo_is_the_same_bytes_for_the_same_seed():
+    first = json.dumps(generate(5, NOW), ensure_ascii=False)
+    assert json.dumps(generate(5, NOW), ensure_ascii=False) == first
+    assert API.seed("demo", 5, NOW) == json.loads(first)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -113,6 +133,21 @@ def test_the_documented_workflows_find_what_they_need(seed):
     pro, air = machines[0]["assigned_sessions"], machines[1]["assigned_sessions"]
     assert (pro["1"], pro["2"], air["2"]) == (None, None, None)
     assert {"machine:macbook-pro-m1", "machine:macbook-air-m2"} <= set(demo["pulses"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_demo_has_named_and_blocked_tasks(seed):
+    demo = generate(seed, NOW)
+    tasks = list(demo["tasks"].values())
+    names = [t["task_name"] for t in tasks]
+    assert None in names
+    assert sum(isinstance(n, str) for n in names) > len(tasks) / 2
+    (paused,) = [s for s in demo["sessions"].values() if s["status"] == "paused"]
+    current = demo["tasks"][paused["current_task_id"]]
+    assert current["status"] == "blocked"
+    assert current["started_at"] is not None
+    blocked = {t["session_id"] for t in tasks if t["status"] == "blocked"}
+    assert {demo["sessions"][sid]["status"] for sid in blocked} <= set(LIVE)
 
 
 def test_the_demo_is_determined_by_seed_and_now():

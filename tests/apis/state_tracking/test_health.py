@@ -36,13 +36,19 @@ def test_health_score(status, seconds, attempts, score):
 def session(status: str = "active", heard: datetime = T0, attempts: int = 0) -> dict:
     return {
         "session_id": "550e8400-e29b-41d4-a716-446655440000",
+        "project_id": "123",
+        "machine_id": "macbook-pro-m1",
+        "docker_slot": 1,
         "status": status,
+        "started_at": "2026-01-19T11:00:00.000Z",
+        "completed_at": None,
         "last_heartbeat": heard.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "current_task_id": "task-uuid-456",
         "recovery_attempts": attempts,
     }
 
 
-def test_the_documented_healthy_answer():
+def test_the_documented_healthy_answer_then_the_real_servers_fields():
     health = session_health(session(), now=T0 + timedelta(seconds=15), threshold=300)
     assert health == {
         "session_id": "550e8400-e29b-41d4-a716-446655440000",
@@ -52,6 +58,13 @@ def test_the_documented_healthy_answer():
         "seconds_since_heartbeat": 15,
         "health_score": 95,
         "recommendations": [],
+        "time_since_heartbeat": 15,
+        "project_id": "123",
+        "machine_id": "macbook-pro-m1",
+        "docker_slot": 1,
+        "current_task_id": "task-uuid-456",
+        "started_at": "2026-01-19T11:00:00.000Z",
+        "completed_at": None,
     }
 
 

@@ -1,5 +1,5 @@
-"""Rate limits through HTTP: tiers, headers, the 429 envelope, and what does not count; time is
-moved on the mock's clock, never slept."""
+"""Rate limits through HTTP: one budget per API key and route with its tier's numbers, headers,
+the 429 envelope, and what does not count; time is moved on the mock's clock, never slept."""
 
 from __future__ import annotations
 
@@ -47,15 +47,31 @@ def test_sixty_a_minute_then_429_until_the_window_ends(tracking):
     assert limits(again) == ("60", "59", "1768824120")
 
 
-def test_heartbeat_routes_have_their_own_higher_tier(tracking):
+def test_heartbeat_routes_have_the_higher_tier(tracking):
+    client = tracking(rate_limit=None)
+    beats = [client.post("/machines/nope/heartbeat") for _ in range(120)]
+    assert {r.status_code for r in beats} == {404}  # refusals count, and carry the headers
+    assert limits(beats[0]) == ("120", "119", RESET)
+    assert limits(beats[-1]) == ("120", "0", RESET)
+    assert client.post("/machines/nope/heartbeat").status_code == 429
+
+
+def test_each_route_has_its_own_budget(tracking):
+    """Per route, as the real server's throttler counts: an exhausted route leaves the others
+    of its tier, and the other tier, untouched."""
     client = tracking(rate_limit=None)
     for _ in range(60):
         client.get("/machines")
     assert client.get("/machines").status_code == 429
-    beats = [client.post("/machines/nope/heartbeat") for _ in range(120)]
-    assert {r.status_code for r in beats} == {404}  # refusals count, and carry the headers
-    assert limits(beats[0]) == ("120", "119", RESET)
-    assert client.post("/sessions/nope/heartbeat").status_code == 429  # one tier, two routes
+    for path in ("/sessions", "/tasks", "/machines/available"):
+        fresh = client.get(path)
+        assert (fresh.status_code, limits(fresh)) == (200, ("60", "59", RESET)), path
+    beat = client.post("/sessions/nope/heartbeat")
+    assert (beat.status_code, limits(beat)) == (404, ("120", "119", RESET))
+    for _ in range(119):
+        client.post("/sessions/nope/heartbeat")
+    assert client.post("/sessions/nope/heartbeat").status_code == 429
+    assert client.post("/machines/nope/heartbeat").status_code == 404  # the other heartbeat
 
 
 def test_health_docs_admin_and_unauthenticated_requests_do_not_count(tracking):
@@ -84,7 +100,7 @@ def test_n_per_minute_for_every_limited_route(tracking):
     assert [client.get("/sessions").status_code for _ in range(4)] == [200, 200, 200, 429]
     beats = [client.post("/sessions/nope/heartbeat").status_code for _ in range(4)]
     assert beats == [404, 404, 404, 429]
-    assert limits(client.get("/machines")) == ("3", "0", RESET)
+    assert limits(client.get("/machines")) == ("3", "2", RESET)  # a route of its own
 
 
 def test_off_means_no_limits_and_no_headers(tracking):

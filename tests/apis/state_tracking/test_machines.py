@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mockgate.apis.state_tracking import machines
-from mockgate.apis.state_tracking.rules import Conflict, Invalid
+from mockgate.apis.state_tracking.rules import Conflict, IllegalState, Invalid
 
 T0 = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 
@@ -24,6 +24,26 @@ def test_a_new_machine_is_online_with_the_documented_empty_map():
     assert machine["status"] == "online"
     assert machine["assigned_sessions"] == {}
     assert machine["last_heartbeat"] == machine["created_at"] == "2026-01-19T12:00:00.000Z"
+    assert (machine["metadata"], machine["updated_at"]) == ({}, "2026-01-19T12:00:00.000Z")
+
+
+def test_a_new_machine_keeps_the_metadata_it_was_given():
+    given = {"os": "Ubuntu 22.04", "cpu": "8 cores"}
+    machine = machines.new_machine(
+        machine_id="m", hostname="m.local", docker_slots=[1], now=T0, metadata=given
+    )
+    assert machine["metadata"] == given
+    assert machine["metadata"] is not given
+
+
+def test_view_derives_active_sessions_and_fills_in_what_a_record_lacks():
+    taken = machines.occupy(machines.occupy(make(), 3, "s-3"), 1, "s-1")
+    assert machines.view(taken)["active_sessions"] == ["s-1", "s-3"]  # in slot order
+    stored = {k: v for k, v in taken.items() if k not in ("metadata", "updated_at")}
+    stored["last_heartbeat"] = "2026-01-19T12:05:00.000Z"
+    shown = machines.view(stored)
+    assert (shown["metadata"], shown["updated_at"]) == ({}, "2026-01-19T12:05:00.000Z")
+    assert "active_sessions" not in taken  # derived on every answer, never stored
 
 
 def test_repeated_slots_count_once():
@@ -83,6 +103,11 @@ def test_a_silent_online_machine_goes_offline(status, silence, expected):
     assert settled["status"] == expected
 
 
+def test_a_machine_went_offline_when_its_silence_passed_the_threshold():
+    gone = machines.settle(make(), T0 + timedelta(hours=3))
+    assert gone["updated_at"] == "2026-01-19T12:05:01.000Z"
+
+
 @pytest.mark.parametrize(
     ("status", "after"),
     [
@@ -97,7 +122,7 @@ def test_a_heartbeat_brings_an_offline_machine_back(status, after):
 
 
 def test_available_lists_online_machines_with_counts():
-    busy = machines.occupy(make(), 1, "s-1")
+    busy = machines.occupy(make(), 2, "s-1")
     down = {**make("offline"), "machine_id": "down"}
     full = {**machines.occupy(make(slots=(1,)), 1, "s-2"), "machine_id": "full"}
     assert machines.available([busy, down, full]) == [
@@ -107,6 +132,11 @@ def test_available_lists_online_machines_with_counts():
             "available_slots": 3,
             "total_slots": 4,
             "assigned_sessions": 1,
+            "status": "online",
+            "occupied_slots": 1,
+            "active_sessions": ["s-1"],
+            "last_heartbeat": "2026-01-19T12:00:00.000Z",
+            "available_slot_numbers": [1, 3, 4],
         },
         {
             "machine_id": "full",
@@ -114,8 +144,47 @@ def test_available_lists_online_machines_with_counts():
             "available_slots": 0,
             "total_slots": 1,
             "assigned_sessions": 1,
+            "status": "online",
+            "occupied_slots": 1,
+            "active_sessions": ["s-2"],
+            "last_heartbeat": "2026-01-19T12:00:00.000Z",
+            "available_slot_numbers": [],
         },
     ]
+
+
+def test_the_first_free_slot_in_slot_order_or_a_conflict():
+    assert machines.first_free_slot(machines.occupy(make(slots=(3, 1, 2)), 3, "s-1")) == 1
+    with pytest.raises(Conflict, match="No available docker slots on machine m-full - all 1"):
+        machines.first_free_slot(
+            {**machines.occupy(make(slots=(1,)), 1, "s"), "machine_id": "m-full"}
+        )
+
+
+def test_update_writes_slots_status_and_metadata_and_counts_as_a_heartbeat():
+    taken = machines.occupy(make(), 2, "s-1")
+    later = T0 + timedelta(minutes=5)
+    updated = machines.update(
+        taken, {"docker_slots": [2, 5], "status": "maintenance", "metadata": {"os": "x"}}, later
+    )
+    assert updated["docker_slots"] == [2, 5]
+    assert updated["assigned_sessions"] == {"2": "s-1", "5": None}
+    assert (updated["status"], updated["metadata"]) == ("maintenance", {"os": "x"})
+    assert updated["last_heartbeat"] == "2026-01-19T12:05:00.000Z"
+    assert machines.update(make(), {"docker_slots": [7]}, later)["assigned_sessions"] == {}
+
+
+def test_update_cannot_remove_a_held_slot():
+    with pytest.raises(
+        IllegalState, match="Cannot remove docker slot 2 - currently in use by session s-1"
+    ):
+        machines.update(machines.occupy(make(), 2, "s-1"), {"docker_slots": [1, 3]}, T0)
+
+
+def test_taken_offline_a_machine_keeps_its_sessions():
+    taken = machines.occupy(make(), 2, "s-1")
+    offline = machines.take_offline(taken)
+    assert offline == {**taken, "status": "offline"}
 
 
 def test_select_filters_by_status_and_hostname():

@@ -1,15 +1,16 @@
-"""Rate-limit windows on numbers (the clock is a float here), and the tiers of the spec."""
+"""Rate-limit windows on numbers (the clock is a float here), and each route's limits from the
+spec: one bucket per API key and route."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockgate.apis.state_tracking.ratelimit import Limits, RateLimiter, tiers_from_spec
+from mockgate.apis.state_tracking.ratelimit import Limits, RateLimiter, limits_from_spec
 from mockgate.openapi.catalog import get_api
 
 T0 = 1_768_824_000.0  # 2026-01-19T12:00:00Z
-MOST = Limits(60, 1000, "60/min")
-HEARTBEAT = Limits(120, 3000, "120/min")
+MOST = Limits(60, 1000, "listSessions")
+HEARTBEAT = Limits(120, 3000, "sessionHeartbeat")
 
 
 def burst(limiter: RateLimiter, n: int, now: float = T0, key: str = "k", limits=MOST):
@@ -48,7 +49,7 @@ def test_refused_requests_do_not_count():
     assert limiter.hit("k", MOST, T0 + 60).allowed
 
 
-def test_tiers_and_keys_have_their_own_buckets():
+def test_routes_and_keys_have_their_own_buckets():
     limiter = RateLimiter()
     burst(limiter, 60)
     assert not limiter.hit("k", MOST, T0).allowed
@@ -57,6 +58,15 @@ def test_tiers_and_keys_have_their_own_buckets():
     assert heartbeats[0].limit == 120
     assert not limiter.hit("k", HEARTBEAT, T0).allowed
     assert limiter.hit("other-key", MOST, T0).allowed
+
+
+def test_two_routes_of_the_same_tier_do_not_share_a_bucket():
+    limiter = RateLimiter()
+    tasks = Limits(60, 1000, "listTasks")
+    burst(limiter, 60)
+    assert not limiter.hit("k", MOST, T0).allowed
+    fresh = limiter.hit("k", tasks, T0)
+    assert (fresh.allowed, fresh.remaining) == (True, 59)
 
 
 def test_the_hourly_limit_holds_across_minutes():
@@ -97,18 +107,21 @@ def test_memory_is_bounded():
     assert len(limiter) == 0
 
 
-def test_the_spec_tiers():
-    tiers = tiers_from_spec(get_api("state-tracking").document)
-    assert tiers["listSessions"] == tiers["createTask"] == Limits(60, 1000, "60/min")
-    assert tiers["sessionHeartbeat"] == tiers["machineHeartbeat"] == Limits(120, 3000, "120/min")
+def test_each_route_has_its_tiers_numbers_from_the_spec():
+    routes = limits_from_spec(get_api("state-tracking").document)
+    assert routes["listSessions"] == Limits(60, 1000, "listSessions")
+    assert routes["createTask"] == Limits(60, 1000, "createTask")
+    assert routes["releaseSessionFromMachine"] == Limits(60, 1000, "releaseSessionFromMachine")
+    assert routes["sessionHeartbeat"] == Limits(120, 3000, "sessionHeartbeat")
+    assert routes["machineHeartbeat"] == Limits(120, 3000, "machineHeartbeat")
+    assert all(limits.route == route for route, limits in routes.items())
     unlimited = {"getHealth", "getReadiness", "getLiveness", "getDetailedHealth", "getSystemInfo"}
-    assert unlimited | {"getApiDocs", "getOpenApiDocument"} == {
+    assert unlimited | {"getApiDocs", "getOpenApiDocument", "getApiDocsJson"} == {
         op.operation_id for op in get_api("state-tracking").operations
-    } - set(tiers)
+    } - set(routes)
 
 
 @pytest.mark.parametrize("operation", ["listSessions", "sessionHeartbeat"])
-def test_n_per_minute_applies_to_every_tier_without_an_hourly_limit(operation):
-    tiers = tiers_from_spec(get_api("state-tracking").document, per_minute=5)
-    assert (tiers[operation].per_minute, tiers[operation].per_hour) == (5, None)
-    assert tiers["listSessions"].tier != tiers["sessionHeartbeat"].tier
+def test_n_per_minute_applies_to_every_route_without_an_hourly_limit(operation):
+    routes = limits_from_spec(get_api("state-tracking").document, per_minute=5)
+    assert routes[operation] == Limits(5, None, operation)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mockgate.apis.state_tracking import machines, recovery
-from mockgate.apis.state_tracking.rules import Conflict, IllegalState, Invalid, NotFound
+from mockgate.apis.state_tracking.rules import IllegalState, Invalid
 
 T0 = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 SID = "550e8400-e29b-41d4-a716-446655440000"
@@ -117,13 +117,33 @@ def test_the_plan_when_nothing_is_free():
     assert plan["warnings"][-1] == "No online machine has a free docker slot"
 
 
-def test_the_plan_for_an_active_session_is_blocked():
-    plan = recovery.plan(session("active"), tasks=TASKS, machines={"pro": machine("pro")}, now=T0)
+@pytest.mark.parametrize(
+    ("target", "blocker"),
+    [
+        pytest.param(
+            session("completed"),
+            "Session status is completed; completed sessions cannot be recovered",
+            id="completed",
+        ),
+        pytest.param(
+            session(recovery_attempts=3),
+            "Session has been recovered 3 times; the maximum of 3 recovery attempts is reached",
+            id="three-recoveries",
+        ),
+    ],
+)
+def test_the_plan_is_blocked_exactly_where_recover_refuses(target, blocker):
+    plan = recovery.plan(target, tasks=TASKS, machines={"pro": machine("pro")}, now=T0)
     assert plan["can_recover"] is False
-    assert plan["blockers"] == [
-        "Session status is active; only failed or stalled sessions can be recovered"
-    ]
+    assert plan["blockers"] == [blocker]
     assert plan["resume_from_task_id"] is plan["suggested_machine_id"] is None
+
+
+def test_the_plan_for_an_active_session_can_recover_in_place():
+    fleet = {"pro": machine("pro", held={1: SID})}
+    plan = recovery.plan(session("active"), tasks=TASKS, machines=fleet, now=T0)
+    assert (plan["can_recover"], plan["blockers"]) == (True, [])
+    assert (plan["suggested_machine_id"], plan["suggested_docker_slot"]) == ("pro", 1)
 
 
 def recover(target: dict | None = None, fleet: dict | None = None, **body) -> tuple[dict, dict]:
@@ -167,29 +187,65 @@ def test_resume_from_a_task_of_the_session():
     assert recovered["current_task_id"] == "t-3"
 
 
+def test_recover_refuses_a_task_of_another_session():
+    with pytest.raises(Invalid, match="must be a task"):
+        recover(resume_from_task_id="t-x")
+
+
 @pytest.mark.parametrize(
-    ("body", "error", "message"),
+    ("body", "machine_id", "slot"),
     [
-        pytest.param({"new_machine_id": "nope"}, NotFound, "Machine with ID nope", id="machine"),
-        pytest.param({"new_docker_slot": 7}, Invalid, "docker_slot must be one", id="slot"),
-        pytest.param({"resume_from_task_id": "t-x"}, Invalid, "must be a task", id="task"),
+        pytest.param({"new_machine_id": "nope"}, "nope", None, id="unregistered-machine"),
+        pytest.param(
+            {"new_machine_id": "nope", "new_docker_slot": 3}, "nope", 3, id="unregistered-slot"
+        ),
+        pytest.param({"new_docker_slot": 7}, "pro", 7, id="slot-the-machine-lacks"),
     ],
 )
-def test_recover_refuses_bad_targets(body, error, message):
-    with pytest.raises(error, match=message):
-        recover(**body)
+def test_recover_does_not_check_the_target(body, machine_id, slot):
+    """Like the real server: any machine, any slot; an explicit slot is written as given, and
+    held only where it can be (nowhere here)."""
+    fleet = {"pro": machine("pro", held={1: SID})}
+    recovered, changed = recover(fleet=fleet, **body)
+    assert (recovered["status"], recovered["machine_id"], recovered["docker_slot"]) == (
+        "active",
+        machine_id,
+        slot,
+    )
+    assert changed["pro"]["assigned_sessions"] == {"1": None, "2": None}  # the old slot is freed
 
 
-def test_recover_refuses_an_occupied_slot_and_a_full_machine():
+def test_an_implied_slot_that_cannot_be_held_leaves_none():
     fleet = {"pro": machine("pro", held={1: "other"}), "air": machine("air", slots=(1,))}
     fleet["air"] = machines.occupy(fleet["air"], 1, "third")
-    with pytest.raises(Conflict, match="already occupied"):
-        recover(fleet=fleet)
-    with pytest.raises(Conflict, match="Machine air has no free docker slot"):
-        recover(fleet=fleet, new_machine_id="air")
+    in_place, changed = recover(fleet=fleet)
+    assert (in_place["machine_id"], in_place["docker_slot"]) == ("pro", None)
+    assert changed == {}  # it held nothing, and takes nothing
+    moved, _ = recover(fleet=fleet, new_machine_id="air")
+    assert (moved["machine_id"], moved["docker_slot"]) == ("air", None)
 
 
-@pytest.mark.parametrize("status", ["active", "paused", "completed", "archived"])
-def test_only_failed_or_stalled_sessions_recover(status):
-    with pytest.raises(IllegalState, match=f"Session status is {status}"):
-        recover(session(status))
+def test_an_explicit_slot_another_session_holds_is_named_not_taken():
+    fleet = {"pro": machine("pro", held={2: "other"})}
+    recovered, changed = recover(fleet=fleet, new_docker_slot=2)
+    assert recovered["docker_slot"] == 2
+    assert changed == {}
+
+
+@pytest.mark.parametrize("status", ["active", "paused", "stalled", "failed", "archived"])
+def test_every_session_but_a_completed_one_recovers(status):
+    target = session(status) | (
+        {"archived_at": "2026-01-19T12:05:00.000Z"} if status == "archived" else {}
+    )
+    recovered, _ = recover(target)
+    assert (recovered["status"], recovered["recovery_attempts"]) == ("active", 1)
+    assert recovered["completed_at"] is None
+    assert "archived_at" not in recovered
+
+
+def test_completed_sessions_and_a_fourth_recovery_are_refused():
+    with pytest.raises(IllegalState, match="Session status is completed"):
+        recover(session("completed"))
+    assert recover(session(recovery_attempts=2))[0]["recovery_attempts"] == 3
+    with pytest.raises(IllegalState, match="maximum of 3 recovery attempts"):
+        recover(session(recovery_attempts=3))

@@ -31,8 +31,19 @@ def test_a_new_session_is_active_and_heartbeating_now():
     session = make()
     assert session["status"] == "active"
     assert session["started_at"] == session["last_heartbeat"] == "2026-01-19T12:00:00.000Z"
+    assert session["created_at"] == session["updated_at"] == "2026-01-19T12:00:00.000Z"
     assert (session["completed_at"], session["current_task_id"]) == (None, None)
     assert session["recovery_attempts"] == 0
+
+
+def test_view_fills_in_the_real_servers_fields_for_a_record_without_them():
+    stored = {k: v for k, v in make("archived").items() if k not in ("created_at", "updated_at")}
+    stored |= {"last_heartbeat": "2026-01-19T11:59:00.000Z", "archived_at": "2026-01-19T12:05:00Z"}
+    shown = sessions.view(stored)
+    assert shown["created_at"] == stored["started_at"]
+    assert shown["updated_at"] == "2026-01-19T12:05:00.000Z"  # its latest timestamp
+    assert {k: shown[k] for k in stored} == stored
+    assert sessions.view(make()) == make()  # a record with them is answered as stored
 
 
 @pytest.mark.parametrize(
@@ -46,6 +57,11 @@ def test_a_new_session_is_active_and_heartbeating_now():
 )
 def test_an_active_session_stalls_after_the_threshold(silence, status):
     assert sessions.settle(make(), T0 + silence)["status"] == status
+
+
+def test_a_stalled_session_was_updated_when_it_stalled_not_when_noticed():
+    stalled = sessions.settle(make(), T0 + timedelta(hours=2))
+    assert stalled["updated_at"] == "2026-01-19T12:05:01.000Z"  # 300 s silent, then 1 more
 
 
 @pytest.mark.parametrize("status", ["paused", "stalled", "completed", "failed", "archived"])
@@ -71,6 +87,7 @@ def test_seconds_since_heartbeat_are_whole_and_never_negative():
         pytest.param("active", "active", id="active"),
         pytest.param("paused", "paused", id="paused-stays-paused"),
         pytest.param("stalled", "active", id="stalled-reactivated"),
+        pytest.param("archived", "archived", id="archived-stays-archived"),
     ],
 )
 def test_a_heartbeat_keeps_or_reactivates(before, after):
@@ -79,8 +96,8 @@ def test_a_heartbeat_keeps_or_reactivates(before, after):
     assert beat["last_heartbeat"] == "2026-01-19T12:00:15.000Z"
 
 
-@pytest.mark.parametrize("status", ["completed", "failed", "archived"])
-def test_a_finished_session_takes_no_heartbeat(status):
+@pytest.mark.parametrize("status", ["completed", "failed"])
+def test_a_completed_or_failed_session_takes_no_heartbeat(status):
     with pytest.raises(IllegalState, match=f"Cannot update heartbeat for {status} session"):
         sessions.heartbeat(make(status), T0)
 
@@ -110,13 +127,41 @@ def test_mark_failed_keeps_when_a_finished_session_ended():
 def test_finished_sessions_can_be_archived(status):
     archived = sessions.archive(make(status), T0 + timedelta(seconds=45))
     assert (archived["status"], archived["archived_at"]) == ("archived", "2026-01-19T12:00:45.000Z")
-    assert list(archived)[-1] == "archived_at"
+    keys = list(archived)
+    assert keys[keys.index("metadata") + 1] == "archived_at"
 
 
-@pytest.mark.parametrize("status", ["active", "paused", "stalled", "archived"])
-def test_unfinished_or_archived_sessions_cannot_be_archived(status):
+def test_archiving_an_archived_session_changes_nothing():
+    archived = sessions.archive(make("completed"), T0)
+    assert sessions.archive(archived, T0 + timedelta(hours=1)) is archived
+
+
+@pytest.mark.parametrize("status", ["active", "paused", "stalled"])
+def test_live_sessions_cannot_be_archived(status):
     with pytest.raises(IllegalState, match=f"this session is {status}"):
         sessions.archive(make(status), T0)
+
+
+@pytest.mark.parametrize("before", ["active", "paused", "stalled", "archived"])
+def test_mark_stalled_records_the_reason(before):
+    """A live session is stalled in place; an archived one is reopened (no longer finished)."""
+    session = make(before) | (
+        {"archived_at": "2026-01-19T12:00:00.000Z"} if before == "archived" else {}
+    )
+    stalled = sessions.mark_stalled(session, "no heartbeat", T0 + timedelta(minutes=10))
+    assert (stalled["status"], stalled["completed_at"]) == ("stalled", None)
+    assert stalled["metadata"] == {
+        "vscode_version": "1.85.0",
+        "stalled_reason": "no heartbeat",
+        "stalled_timestamp": "2026-01-19T12:10:00.000Z",
+    }
+    assert "archived_at" not in stalled
+
+
+@pytest.mark.parametrize("status", ["completed", "failed"])
+def test_completed_or_failed_sessions_cannot_be_marked_stalled(status):
+    with pytest.raises(IllegalState, match=f"Cannot mark {status} session as stalled"):
+        sessions.mark_stalled(make(status), "why", T0)
 
 
 def test_update_writes_the_mutable_fields_and_replaces_metadata():
@@ -190,6 +235,22 @@ def test_the_stale_report_lists_silent_live_sessions_longest_silent_first():
         ("older", 480),
     ]
     assert all(s["is_stale"] for s in report)
+    assert [s["time_since_heartbeat"] for s in report] == [600, 480]
+
+
+def test_an_active_summary_has_the_documented_then_the_real_servers_fields():
+    summary = sessions.active_summary(make(current_task_id="t-1"), T0 + timedelta(seconds=42))
+    assert summary == {
+        "session_id": "s-1",
+        "project_id": "123",
+        "machine_id": "m-1",
+        "status": "active",
+        "started_at": "2026-01-19T12:00:00.000Z",
+        "current_task_id": "t-1",
+        "last_heartbeat": "2026-01-19T12:00:00.000Z",
+        "docker_slot": 1,
+        "time_since_heartbeat": 42,
+    }
 
 
 def test_the_stale_report_threshold_is_strict():

@@ -1,4 +1,4 @@
-"""Task rules without HTTP: every transition, legal or not, and progress."""
+"""Task rules without HTTP: every action and update, legal or not, and progress."""
 
 from __future__ import annotations
 
@@ -37,14 +37,17 @@ TRANSITIONS = {
     ("start", "in_progress"): None,
     ("start", "completed"): None,
     ("start", "failed"): None,
-    ("complete", "pending"): None,
+    ("start", "blocked"): None,
+    ("complete", "pending"): "completed",
     ("complete", "in_progress"): "completed",
     ("complete", "completed"): None,
     ("complete", "failed"): None,
+    ("complete", "blocked"): "completed",
     ("fail", "pending"): "failed",
     ("fail", "in_progress"): "failed",
     ("fail", "completed"): None,
     ("fail", "failed"): None,
+    ("fail", "blocked"): "failed",
 }
 
 
@@ -58,7 +61,88 @@ def test_every_transition(action, status, outcome):
         with pytest.raises(IllegalState, match=f"Cannot {action} task in status {status}"):
             act(action, task)
     else:
-        assert act(action, task)["status"] == outcome
+        done = act(action, task)
+        assert (done["status"], done["updated_at"]) == (outcome, "2026-01-19T12:00:15.000Z")
+
+
+# PUT /tasks/{id}: every (from, to) pair of statuses, legal exactly as the real server has it.
+LEGAL_UPDATES = {
+    ("pending", "in_progress"),
+    ("pending", "blocked"),
+    ("pending", "completed"),
+    ("in_progress", "completed"),
+    ("in_progress", "failed"),
+    ("in_progress", "blocked"),
+    ("in_progress", "pending"),
+    ("blocked", "pending"),
+    ("blocked", "in_progress"),
+    ("failed", "pending"),
+}
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [pytest.param(b, a, id=f"{b}-to-{a}") for b in tasks.STATUSES for a in tasks.STATUSES],
+)
+def test_every_status_update(before, after):
+    task = make(before)
+    if (before, after) in LEGAL_UPDATES:
+        assert tasks.update(task, {"status": after}, LATER)["status"] == after
+    else:
+        with pytest.raises(IllegalState, match=f"Invalid status transition from {before} to"):
+            tasks.update(task, {"status": after}, LATER)
+
+
+def test_an_update_stamps_the_times_its_status_needs():
+    started = tasks.update(make(), {"status": "in_progress"}, LATER)
+    assert started["started_at"] == started["updated_at"] == "2026-01-19T12:00:15.000Z"
+    blocked = tasks.update(started, {"status": "blocked"}, LATER + timedelta(minutes=1))
+    assert (blocked["started_at"], blocked["updated_at"]) == (
+        "2026-01-19T12:00:15.000Z",
+        "2026-01-19T12:01:15.000Z",
+    )
+    resumed = tasks.update(blocked, {"status": "in_progress"}, LATER + timedelta(minutes=2))
+    assert resumed["started_at"] == "2026-01-19T12:00:15.000Z"  # kept: it had started
+    unblocked = tasks.update(make("blocked"), {"status": "in_progress"}, LATER)
+    assert unblocked["started_at"] == "2026-01-19T12:00:15.000Z"  # blocked before it started
+    done = tasks.update(resumed, {"status": "completed"}, LATER + timedelta(minutes=3))
+    assert done["completed_at"] == "2026-01-19T12:03:15.000Z"
+
+
+def test_a_task_back_in_pending_has_started_and_finished_nothing():
+    failed = tasks.fail(tasks.start(make(), LATER), "boom", LATER)
+    retried = tasks.update(failed, {"status": "pending"}, LATER + timedelta(minutes=1))
+    assert (retried["started_at"], retried["completed_at"], retried["error_message"]) == (
+        None,
+        None,
+        None,
+    )
+    noted = tasks.update(failed, {"status": "pending", "error_message": "flaky"}, LATER)
+    assert noted["error_message"] == "flaky"
+
+
+def test_an_update_writes_fields_and_merges_metadata():
+    task = {**make(), "metadata": {"priority": "low", "tags": ["api"]}}
+    updated = tasks.update(
+        task,
+        {"github_issue_id": None, "error_message": "note", "metadata": {"priority": "high"}},
+        LATER,
+    )
+    assert updated["metadata"] == {"priority": "high", "tags": ["api"]}
+    assert (updated["github_issue_id"], updated["error_message"]) == (None, "note")
+    assert (updated["status"], updated["updated_at"]) == ("pending", "2026-01-19T12:00:15.000Z")
+    assert task["metadata"] == {"priority": "low", "tags": ["api"]}, "the stored task is untouched"
+    assert tasks.update(task, {}, LATER) == {**task, "updated_at": "2026-01-19T12:00:15.000Z"}
+
+
+@pytest.mark.parametrize("status", tasks.STATUSES)
+def test_a_delete_completes_the_task_from_any_status(status):
+    deleted = tasks.delete(make(status), LATER)
+    assert (deleted["status"], deleted["completed_at"], deleted["updated_at"]) == (
+        "completed",
+        "2026-01-19T12:00:15.000Z",
+        "2026-01-19T12:00:15.000Z",
+    )
 
 
 def test_a_new_task_is_pending_with_nothing_started():
@@ -66,6 +150,35 @@ def test_a_new_task_is_pending_with_nothing_started():
     assert task["status"] == "pending"
     assert (task["started_at"], task["completed_at"], task["error_message"]) == (None, None, None)
     assert (task["created_at"], task["metadata"]) == ("2026-01-19T12:00:00.000Z", {})
+    assert (task["task_name"], task["updated_at"]) == (None, task["created_at"])
+
+
+def test_view_fills_in_the_real_servers_fields_of_a_record_without_them():
+    documented = {**make("in_progress"), "started_at": "2026-01-19T12:00:00.000Z"}
+    for key in ("task_name", "updated_at", "created_at"):
+        del documented[key]
+    shown = tasks.view(documented)
+    assert shown == documented | {"task_name": None, "updated_at": "2026-01-19T12:00:00.000Z"}
+    done = {**make("completed"), "completed_at": "2026-01-19T12:05:00.000Z"}
+    del done["updated_at"]
+    assert tasks.view(done)["updated_at"] == "2026-01-19T12:05:00.000Z"
+    named = tasks.start({**make(), "task_name": "x"}, LATER)
+    assert tasks.view(named) == named
+
+
+def test_a_new_task_keeps_its_name_and_a_copy_of_its_metadata():
+    metadata = {"priority": "high"}
+    task = tasks.new_task(
+        task_id="t-1",
+        session_id="s-1",
+        project_id="123",
+        github_issue_id=None,
+        task_name="Implement user authentication",
+        metadata=metadata,
+        now=T0,
+    )
+    assert (task["task_name"], task["metadata"]) == ("Implement user authentication", metadata)
+    assert task["metadata"] is not metadata
 
 
 def test_transitions_stamp_their_times():
@@ -99,11 +212,34 @@ def test_progress_groups_every_status_oldest_first():
         make("completed", "late", T0 + timedelta(minutes=2)),
         make("completed", "early", T0),
         make("failed", "bad", T0 + timedelta(minutes=1)),
+        make("blocked", "stuck"),
     ]
-    by_status = tasks.progress("s-1", found)["by_status"]
-    assert list(by_status) == ["pending", "in_progress", "completed", "failed"]
+    progress = tasks.progress("s-1", found)
+    by_status = progress["by_status"]
+    assert list(by_status) == ["pending", "in_progress", "completed", "failed", "blocked"]
     assert [t["task_id"] for t in by_status["completed"]["tasks"]] == ["early", "late"]
     assert by_status["pending"] == {"count": 0, "tasks": []}
+    assert progress["tasks"] == {status: group["tasks"] for status, group in by_status.items()}
+    assert (progress["total_tasks"], progress["progress_percentage"]) == (4, 50)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "stats"),
+    [
+        pytest.param([], (0, 0, 0, 0, 0, 0, 0), id="no-tasks"),
+        pytest.param(
+            ["completed"] * 7 + ["failed"] + ["pending"] * 2, (10, 2, 0, 7, 1, 0, 70), id="doc"
+        ),
+        pytest.param(["completed"] + ["pending"] * 7, (8, 7, 0, 1, 0, 0, 13), id="half-rounds-up"),
+        pytest.param(["completed", "in_progress", "blocked"], (3, 0, 1, 1, 0, 1, 33), id="third"),
+    ],
+)
+def test_progress_stats_as_the_real_server_counts(statuses, stats):
+    found = [make(s, task_id=f"t-{i}") for i, s in enumerate(statuses)]
+    got = tasks.progress("s-1", found)["stats"]
+    names = ("total", *tasks.STATUSES, "completion_percentage")
+    assert list(got) == list(names)
+    assert tuple(got.values()) == stats
 
 
 def test_queue_order_falls_back_to_started_at_and_keeps_ties_in_store_order():

@@ -7,9 +7,11 @@ The operations read the records they need, apply the pure rules (``sessions``, `
 of this package each (the rules they apply are the modules of the same names one level up), all
 working through the request's ``Records`` (``records``: lookups, writes, ids):
 
-- ``tracker.sessions`` (``sessions``): create, update, delete, heartbeat, fail, archive, purge;
-- ``tracker.tasks`` (``tasks``): create, start, complete, fail;
-- ``tracker.machines`` (``machines``): register, heartbeat, assign, and the slot bookkeeping;
+- ``tracker.sessions`` (``sessions``): create, update, delete, heartbeat, fail, stall, archive,
+  purge;
+- ``tracker.tasks`` (``tasks``): create, start, complete, fail, update, soft delete;
+- ``tracker.machines`` (``machines``): register, update, take offline, heartbeat, assign, release,
+  and the slot bookkeeping;
 - ``tracker.recovery`` (``recovery``): failure records, failure and health reports, recovery;
 - ``tracker.listing`` (``listing``): the list queries, through store indexes;
 - ``tracker.records`` (``records``): single records by id, whole collections, ``now``.
@@ -30,11 +32,11 @@ store (``settling``): simulated heartbeats, then the stall and offline rules. So
 and the state the admin API exports after it, agrees with the clock.
 
 **Collections.** ``sessions``, ``tasks``, ``machines`` hold the API's records; internal ones:
-``projects`` (the known GitHub projects: sessions can only be created for those, and for
-projects that already have sessions), ``failures`` (reason and details of failed sessions, see
-``recovery``), ``pulses``, ``settings`` (record ``thresholds``: ``stall_after_seconds``,
-``machine_offline_after_seconds``; both 300 when absent) and ``sequences`` (record ``ids``: how
-many ids of each kind were minted, see ``ids``).
+``projects`` (the known GitHub projects: ``by-project`` answers 404 for a project neither in it
+nor named by a session; sessions are created for any project), ``failures`` (reason and details
+of failed sessions, see ``recovery``), ``pulses``, ``settings`` (record ``thresholds``:
+``stall_after_seconds``, ``machine_offline_after_seconds``; both 300 when absent) and
+``sequences`` (record ``ids``: how many ids of each kind were minted, see ``ids``).
 """
 
 from __future__ import annotations
@@ -64,6 +66,4 @@ class Tracker:
         self.machines = MachineOps(self.records)
         self.tasks = TaskOps(self.records)
         self.recovery = RecoveryOps(self.records)
-        self.sessions = SessionOps(
-            self.records, settling, self.listing, self.machines, self.recovery
-        )
+        self.sessions = SessionOps(self.records, settling, self.machines, self.recovery)

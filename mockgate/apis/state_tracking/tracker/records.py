@@ -2,9 +2,10 @@
 minting every state-tracking operation shares.
 
 A lookup answers the record or ``NotFound`` (with the API's 404 message); a write puts a session
-or a machine under its own id. Nothing here applies a rule: the operations (``tracker.sessions``,
-``.tasks``, ``.machines``, ``.recovery``) and the queries (``listing``) do, all through
-the one ``Records`` a ``Tracker`` makes per request.
+or a machine under its own id, its ``updated_at`` stamped with the request's ``now`` (every
+operation writes only what it changed). Nothing here applies a rule: the operations
+(``tracker.sessions``, ``.tasks``, ``.machines``, ``.recovery``) and the queries (``listing``)
+do, all through the one ``Records`` a ``Tracker`` makes per request.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from mockgate.apis.state_tracking import tasks as task_rules
 from mockgate.apis.state_tracking.ids import mint_uuid
 from mockgate.apis.state_tracking.rules import NotFound
 from mockgate.core.store import Record, Store
+from mockgate.core.timestamps import format_timestamp
 
 __all__ = ["Records"]
 
@@ -62,11 +64,17 @@ class Records:
     def session_tasks(self, session_id: str) -> list[Record]:
         return task_rules.select(self.tasks(), session_id=session_id)
 
-    def put_session(self, session: Record) -> None:
-        self.store.put("sessions", session["session_id"], session)
+    def put_session(self, session: Record) -> Record:
+        """Write ``session``; the record as written (stamped)."""
+        stamped = {**session, "updated_at": format_timestamp(self.now)}
+        self.store.put("sessions", session["session_id"], stamped)
+        return stamped
 
-    def put_machine(self, machine: Record) -> None:
-        self.store.put("machines", machine["machine_id"], machine)
+    def put_machine(self, machine: Record) -> Record:
+        """Write ``machine``; the record as written (stamped)."""
+        stamped = {**machine, "updated_at": format_timestamp(self.now)}
+        self.store.put("machines", machine["machine_id"], stamped)
+        return stamped
 
     def next_id(self, kind: str) -> tuple[str, Record]:
         """A fresh id of ``kind``, never one in use (see ``ids``), and the counters to store

@@ -71,8 +71,7 @@ class RecoveryOps:
         for machine in changed.values():
             self.records.put_machine(machine)
         self.records.store.delete("failures", session_id)
-        self.records.put_session(recovered)
-        return recovered
+        return self.records.put_session(recovered)
 
     def _failure_reason(self, session: Mapping[str, Any]) -> str | None:
         """The failure record's reason, else the session's ``metadata.failure_reason``."""

@@ -1,4 +1,5 @@
-"""Tasks over the store: creating one for a session and moving it along ``tasks``' lifecycle.
+"""Tasks over the store: creating one for a session and moving it along ``tasks``' lifecycle
+(the document's start, complete and fail; the real server's update and soft delete).
 
 Starting a task also makes it its session's ``current_task_id``: a write to another record, so
 it happens here rather than in ``tasks``.
@@ -30,28 +31,36 @@ class TaskOps:
             session_id=body["session_id"],
             project_id=body["project_id"],
             github_issue_id=body.get("github_issue_id"),
+            task_name=body.get("task_name"),
             metadata=body.get("metadata"),
             now=self.records.now,
         )
         self.records.store.put("tasks", task["task_id"], task)
         return task
 
-    # A transition writes the task back under the key it was read from.
+    # A change writes the task back under the key it was read from.
 
     def start(self, task_id: str) -> Record:
-        task = task_rules.start(self.records.task(task_id), self.records.now)
-        self.records.store.put("tasks", task_id, task)
+        task = self._put(task_id, task_rules.start(self.records.task(task_id), self.records.now))
         session = self.records.store.get("sessions", task["session_id"])
         if session is not None:
             self.records.put_session({**session, "current_task_id": task_id})
         return task
 
     def complete(self, task_id: str) -> Record:
-        task = task_rules.complete(self.records.task(task_id), self.records.now)
-        self.records.store.put("tasks", task_id, task)
-        return task
+        return self._put(task_id, task_rules.complete(self.records.task(task_id), self.records.now))
 
     def fail(self, task_id: str, error_message: str) -> Record:
-        task = task_rules.fail(self.records.task(task_id), error_message, self.records.now)
+        task = self.records.task(task_id)
+        return self._put(task_id, task_rules.fail(task, error_message, self.records.now))
+
+    def update(self, task_id: str, changes: Mapping[str, Any]) -> Record:
+        task = self.records.task(task_id)
+        return self._put(task_id, task_rules.update(task, changes, self.records.now))
+
+    def delete(self, task_id: str) -> Record:
+        return self._put(task_id, task_rules.delete(self.records.task(task_id), self.records.now))
+
+    def _put(self, task_id: str, task: Record) -> Record:
         self.records.store.put("tasks", task_id, task)
         return task

@@ -34,7 +34,10 @@ def session_state_machine(flow: Flow) -> None:
     200 (still `active`); failure-info of a session that has not failed 400; archiving an
     unfinished session 400; mark-failed 200 (`failed`), then failure-info 200 with the reason
     given; heartbeat of a failed session 400; recover 200, `active` again with
-    `recovery_attempts` one higher (also on a re-read); soft delete 204, then the session reads
+    `recovery_attempts` one higher (also on a re-read); where the server has `POST
+    /sessions/{id}/mark-stalled` (inferred from the real server and its client), mark-stalled
+    200 (`stalled`, also on a re-read) and a recover without a body 200 (`active` again);
+    soft delete 204, then the session reads
     `completed` with a `completed_at`; heartbeat of a completed session 400; archiving it 200
     (`archived`); purge without a body or with `confirm: false` 400; purge with
     `{"confirm": true}` 200, after which the session is gone (404).
@@ -114,6 +117,8 @@ def session_state_machine(flow: Flow) -> None:
                     f"{attempts + 1} (one more than {attempts})",
                     "recoverSession",
                 )
+    if not _stall_and_recover(flow, ids):
+        return
     if not flow.expect(
         flow.call("deleteSession", path_params=ids), 204, "soft delete of an active session"
     ):
@@ -149,6 +154,34 @@ def session_state_machine(flow: Flow) -> None:
     flow.expect(flow.call("getSession", path_params=ids), 404, "reading a purged session")
 
 
+def _stall_and_recover(flow: Flow, ids: Mapping[str, str]) -> bool:
+    """Stall an active session and recover it, as the real client does; False when a step that
+    should succeed did not (the sequence ends). A server without mark-stalled (404 or 405 for
+    it: the document does not have the route) is not judged on it."""
+    reason = "mockgate conformance probe: stalled on purpose"
+    stalled = flow.call("markSessionStalled", path_params=ids, body={"reason": reason})
+    if stalled.status in (404, 405):
+        return True
+    if not flow.expect(stalled, 200, "mark-stalled of an active session"):
+        return False
+    for label, exchange in (
+        ("mark-stalled answers", stalled),
+        ("the session reads", flow.call("getSession", path_params=ids)),
+    ):
+        if body_of(exchange).get("status") != "stalled":
+            flow.fail(
+                f"after mark-stalled, {label} status {body_of(exchange).get('status')!r}, not "
+                "'stalled'",
+                "markSessionStalled",
+            )
+    recovered = flow.call("recoverSession", path_params=ids)
+    if not flow.expect(recovered, 200, "recover of a stalled session, without a body"):
+        return False
+    if body_of(recovered).get("status") != "active":
+        flow.fail(f"recover of a stalled session answers {body_of(recovered).get('status')!r}")
+    return True
+
+
 def _named(exchange: Exchange, name: str) -> bool:
     """Whether the error's message or details name ``name``."""
     body = body_of(exchange)
@@ -172,17 +205,19 @@ def _changed_value(name: str, record: Mapping[str, Any]) -> Any:
 @flow_probe("task_lifecycle")
 def task_lifecycle(flow: Flow) -> None:
     """Tasks follow the documented transitions, in a session the probe creates: a new task is
-    `pending`; completing a pending task is a 400 (`in_progress -> completed` only); start
-    makes it `in_progress`; starting it again is a 400; complete makes it `completed`; fail
-    (or start) of a completed task is a 400; a pending task can be failed (`failed`, with the
-    `error_message` given), after which complete is a 400. The session's progress then counts
-    2 tasks, 1 completed, 1 failed, 50 %, each task in the `by_status` group of its status,
-    and `GET /tasks?session_id=` lists the same two tasks with the same statuses; purging the
+    `pending`; start (`pending -> in_progress`) makes it `in_progress`; starting it again is a
+    400; complete makes it `completed`; fail (or start) of a completed task is a 400; a pending
+    task can be failed (`failed`, with the `error_message` given), after which complete is a
+    400. Where the server has `GET /tasks/{id}` (inferred from the real server), it reads each
+    task as its last transition left it. The session's progress then counts 2 tasks, 1
+    completed, 1 failed, 50 %, each task in the `by_status` group of its status, and
+    `GET /tasks?session_id=` lists the same two tasks with the same statuses; purging the
     session reports `tasks_deleted: 2`.
 
-    Whether starting a task makes it the session's `current_task_id` is not judged: neither
-    the document nor the spec says so, and the document's clients set `current_task_id`
-    themselves with `PUT /sessions/{id}`.
+    Completing a pending task is not judged: the document lists no refusal for it, and the
+    real server completes it. Whether starting a task makes it the session's
+    `current_task_id` is not judged either: neither the document nor the spec says so, and the
+    document's clients set `current_task_id` themselves with `PUT /sessions/{id}`.
     """
     _, sid = flow.new_session()
     if sid is None or flow.place is None:
@@ -192,18 +227,19 @@ def task_lifecycle(flow: Flow) -> None:
     if first is None:
         return
     tid = {"id": first}
-    flow.expect(flow.call("completeTask", path_params=tid), 400, "completing a pending task")
     started = flow.call("startTask", path_params=tid)
     if not flow.expect(started, 200, "starting a pending task"):
         return
     if body_of(started).get("status") != "in_progress":
         flow.fail(f"start answers status {body_of(started).get('status')!r}, not 'in_progress'")
+    _judge_read(flow, first, "in_progress")
     flow.expect(flow.call("startTask", path_params=tid), 400, "starting a task in progress")
     completed = flow.call("completeTask", path_params=tid)
     if not flow.expect(completed, 200, "completing a task in progress"):
         return
     if body_of(completed).get("status") != "completed":
         flow.fail(f"complete answers status {body_of(completed).get('status')!r}")
+    _judge_read(flow, first, "completed")
     flow.expect(
         flow.call("failTask", path_params=tid, body={"error_message": "mockgate probe"}),
         400,
@@ -240,6 +276,19 @@ def task_lifecycle(flow: Flow) -> None:
                 f"purge reports tasks_deleted {body_of(purged).get('tasks_deleted')!r}; the "
                 f"session had {len(expected)} tasks"
             )
+
+
+def _judge_read(flow: Flow, task_id: str, status: str) -> None:
+    """Where the server has ``GET /tasks/{id}`` (not in the document: a 404 or 405 for every
+    task means it has none), the task reads ``status``."""
+    read = flow.call("getTask", path_params={"id": task_id})
+    if read.status in (404, 405):
+        return
+    if flow.expect(read, 200, "reading a task") and body_of(read).get("status") != status:
+        flow.fail(
+            f"GET /tasks/{{id}} reads status {body_of(read).get('status')!r}; the task's "
+            f"last transition made it {status!r}"
+        )
 
 
 def _new_task(flow: Flow, sid: str, project: str) -> str | None:

@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["TASK_STATUSES", "progress_problems"]
+__all__ = ["EXTRA_STATUSES", "TASK_STATUSES", "progress_problems"]
 
-TASK_STATUSES = ("pending", "in_progress", "completed", "failed")
+TASK_STATUSES = ("pending", "in_progress", "completed", "failed")  # the document's groups
+# The real server's fifth status (stokedconsulting/stoked-projects): counted where a server
+# groups it, never required.
+EXTRA_STATUSES = ("blocked",)
 
 
 def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
@@ -19,7 +22,7 @@ def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
     if not isinstance(groups, dict):
         return problems
     counts: dict[str, int] = {}
-    for status in TASK_STATUSES:
+    for status in (*TASK_STATUSES, *EXTRA_STATUSES):
         group = groups.get(status)
         if not isinstance(group, dict) or not isinstance(group.get("tasks"), list):
             continue
@@ -35,9 +38,10 @@ def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
         foreign = [t.get("task_id") for t in tasks if t.get("session_id") not in (None, sid)]
         if foreign:
             problems.append(f"by_status.{status} holds tasks of another session: {foreign[:3]}")
-    if len(counts) < len(TASK_STATUSES):
+    if any(status not in counts for status in TASK_STATUSES):
         return problems
     total = sum(counts.values())
+    problems += _stats_problems(body.get("stats"), counts, total)
     for name, wanted in (
         ("total_tasks", total),
         ("completed_tasks", counts["completed"]),
@@ -58,3 +62,16 @@ def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
             f"completed is {exact:.2f}"
         )
     return problems
+
+
+def _stats_problems(stats: Any, counts: Mapping[str, int], total: int) -> list[str]:
+    """The real server's optional ``stats`` (``total`` and a count per status) against the
+    groups: a server need not send it, but one that does must agree with itself."""
+    if not isinstance(stats, dict):
+        return []
+    wanted = {"total": total, **counts}
+    return [
+        f"stats.{name} is {stats[name]!r}; by_status holds {count}"
+        for name, count in wanted.items()
+        if isinstance(stats.get(name), int) and stats[name] != count
+    ]
