@@ -101,10 +101,14 @@ class MockgateCheck(pytest.Item):
             if report.errors:
                 raise MockgateFailure(["suite error: " + e for e in report.errors])
             return
-        found = [f for f in report.findings if f.check == self.check]
+        # Advisories (HTTP hygiene beyond the documents) do not fail a check.
+        found = [f for f in report.failures if f.check == self.check]
         if found:
+            from mockgate.reports.evidence import finding_text
+
+            # Each with its response and reproductions, credentials read from variables.
             raise MockgateFailure(
-                ["\n".join([f"{f.operation}: {f.message}", *f.reproduction]) for f in found]
+                [f"{f.operation}: {finding_text(f, report.secrets)}" for f in found]
             )
 
     def _report(self) -> Report:
@@ -129,7 +133,11 @@ class MockgateCheck(pytest.Item):
                 seed=config.getoption("mockgate_seed"),
                 read_only=config.getoption("mockgate_read_only"),
             )
-            stash[_REPORT] = verify(target, VerifyOptions(options))
+            report = verify(target, VerifyOptions(options))
+            if report.incomplete:
+                # Ctrl-C during the suite: pytest stops as on any Ctrl-C; no check passes.
+                raise KeyboardInterrupt
+            stash[_REPORT] = report
         return stash[_REPORT]
 
     def repr_failure(

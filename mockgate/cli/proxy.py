@@ -81,8 +81,10 @@ def proxy(
     Requests go to the upstream as the client sent them, credentials included (hop-by-hop
     headers dropped, Host rewritten, X-Forwarded-For added; redirects are passed back, not
     followed). The proxy judges the upstream: a request that breaks the spec, or that the spec
-    does not have, is recorded as the client's violation and still forwarded. A response that
-    breaks the spec is logged and recorded; with --strict the client gets a 502 saying why.
+    does not have, is recorded as the client's violation and still forwarded; it is counted
+    apart ("client requests outside the contract") and is no part of the upstream's verdict,
+    nor is a refusal of it with a 4xx the spec does not declare. A response that breaks the
+    spec is logged and recorded; with --strict the client gets a 502 saying why.
     Images and other bodies that are neither JSON nor text pass through byte-identical (their
     status, content type and headers are checked).
 
@@ -125,7 +127,12 @@ def proxy(
     refusal = parser_refusal(proxy_of(app).plugin, lambda: datetime.now(UTC))
     serve([MockServer(api, host, port, app, refusal)], log_level=log_level, on_ready=banner)
     store = proxy_of(app).violations
-    click.echo(f"mockgate proxy: {store.exchanges} exchange(s), {len(store)} violation(s)")
+    verdict = "does not conform" if store.upstream_violations else "conforms"
+    click.echo(
+        f"mockgate proxy: {store.exchanges} exchange(s); the upstream {verdict} "
+        f"({store.upstream_violations} violation(s)); client requests outside the contract: "
+        f"{store.client_requests}"
+    )
     if report_path is not None:
         write_report(
             store,

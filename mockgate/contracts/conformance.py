@@ -16,17 +16,31 @@ from typing import Any
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
-from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
+from schemathesis.generation.meta import CoverageScenario, coverage_scenario
+from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
+    use_after_free,
+)
 
-from mockgate.contracts.registry import CHECKS, ResponseCheck, checks_for
+from mockgate.contracts.leniency import limit_refusal, violates_only_lenient
+from mockgate.contracts.registry import CHECKS, ResponseCheck, checks_for, judge
+from mockgate.contracts.tally import exchanges_of, judged, spend
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
-from mockgate.reports.findings import Finding, Report
+from mockgate.reports.findings import Finding, FindingKind, Report
 
-__all__ = ["ConformanceOptions", "run_conformance"]
+__all__ = [
+    "BUILTIN_DOCS",
+    "BUILTIN_KINDS",
+    "ConformanceOptions",
+    "check_kind",
+    "run_conformance",
+]
 
 # Checks of schemathesis that mockgate replaces with a variant that honours its extensions.
 _REPLACED = {
+    "negative_data_rejection": "mockgate_negative_data_rejection",
     "positive_data_acceptance": "mockgate_positive_data_acceptance",
     "use_after_free": "mockgate_use_after_free",
 }
@@ -55,7 +69,10 @@ def run_conformance(
     app: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds."""
+    """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds.
+
+    Ctrl-C raises ``KeyboardInterrupt`` once the engine has stopped, what it found until then
+    in ``report``."""
     _install_adapters()
     config = SchemathesisConfig.from_dict(_config(api, credentials, options, base_url))
     schema: schemathesis.BaseSchema = schemathesis.openapi.from_dict(api.bundle(), config=config)
@@ -63,16 +80,32 @@ def run_conformance(
         schema.app = app
     if options.read_only:
         schema = schema.include(method=["GET", "HEAD", "OPTIONS"])
+    stream = from_schema(schema).execute()
+    interrupted = False
     with _running(schema, api):
-        for event in from_schema(schema).execute():
-            if progress is not None and isinstance(event, events.ScenarioStarted):
-                progress(f"{event.phase.value}: {event.label}")
-            if isinstance(event, events.ScenarioFinished):
-                _collect(event.recorder, report)
-            elif isinstance(event, events.NonFatalError):
-                report.errors.append(f"{event.label}: {event.value}")
-            elif isinstance(event, events.FatalError):
-                report.errors.append(f"schemathesis stopped: {event.exception}")
+        try:
+            for event in stream:
+                if progress is not None and isinstance(event, events.ScenarioStarted):
+                    # Stateful scenarios have no label: each is one sequence along the links.
+                    progress(f"{event.phase.value}: {event.label or 'sequences along the links'}")
+                if isinstance(event, events.ScenarioFinished):
+                    _collect(event.recorder, report)
+                    spend(event.recorder, event.elapsed_time, report)
+                elif isinstance(event, events.NonFatalError):
+                    report.errors.append(f"{event.label}: {event.value}")
+                elif isinstance(event, events.FatalError):
+                    report.errors.append(f"schemathesis stopped: {event.exception}")
+                elif isinstance(event, events.Interrupted):
+                    interrupted = True
+        except KeyboardInterrupt:
+            # Ctrl-C in mockgate's handling of an event: stop the engine as it stops itself.
+            stream.stop()
+            stream.generator.close()
+            raise
+    # schemathesis catches Ctrl-C and ends the run as if it had completed: it did not. (It stops
+    # at --fail-fast's failure limit the same way; that stop leaves a finding behind.)
+    if interrupted and not (options.fail_fast and report.findings):
+        raise KeyboardInterrupt
 
 
 def _config(
@@ -83,10 +116,15 @@ def _config(
 ) -> dict[str, Any]:
     names = _check_names(api, options)
     config: dict[str, Any] = {
-        "generation": {"max-examples": options.max_examples},
+        # No example database: replaying the failures of earlier runs (Hypothesis' default,
+        # kept in ./.hypothesis) would make one seed find different things run after run.
+        "generation": {"max-examples": options.max_examples, "database": "none"},
         "checks": {"enabled": False} | {name: {"enabled": True} for name in names},
         "phases": {"stateful": {"enabled": options.stateful and not options.read_only}},
         "workers": options.workers,
+        # Keep generating for an operation after its first failure: a larger budget tests more,
+        # and what a run finds does not depend on where the first failure happened to fall.
+        "continue-on-failure": True,
         # A protected route answering 307 to a sign-in page must not look "enforced".
         "max-redirects": 0,
         "headers": dict(options.headers),
@@ -125,16 +163,60 @@ BUILTIN_DOCS = {
     "response_schema_conformance": "Every response body matches its declared schema.",
     "response_headers_conformance": "Declared required response headers are present and valid.",
     "negative_data_rejection": "Requests that break the spec's parameter or body schemas are "
-    "rejected with a 4xx.",
+    "rejected with a 4xx (a declared size limit, 413, 414 or 431, is a rejection; values the "
+    "document never promises to refuse, x-mockgate-lenient, may be accepted).",
     "use_after_free": "What was deleted cannot be read again (stateful sequences).",
     "ensure_resource_availability": "What was created can be read (stateful sequences).",
     "missing_required_header": "Leaving out a required request header gets a 4xx.",
     "ignored_auth": "Protected operations refuse requests without (or with wrong) credentials.",
     "unsupported_method": "A method the path does not support gets 405 with an Allow header.",
     "positive_data_acceptance": "Requests that satisfy the spec are accepted (paging values "
-    "outside the documented range excepted: a server may clamp or reject them).",
+    "outside the documented range, refusals by documented state rules or by rules the spec "
+    "cannot model, and declared size limits excepted).",
 }
 BUILTIN_CHECKS = tuple(name for name in BUILTIN_DOCS if name not in _REPLACED)
+
+# What the findings of each of schemathesis' checks are, and why (one line, for --list-checks).
+# Whatever the check, a finding on a method the spec does not declare for the path (schemathesis'
+# undeclared-method probes) is an advisory: no document promises anything about such methods.
+BUILTIN_KINDS: dict[str, tuple[FindingKind, str]] = {
+    "not_a_server_error": (
+        "contract",
+        "no document answers any request with a failure of its own (advisory on methods "
+        "no document mentions)",
+    ),
+    "status_code_conformance": ("contract", "the documents list each operation's statuses"),
+    "content_type_conformance": ("contract", "the documents give each response's media type"),
+    "response_schema_conformance": ("contract", "the documents show each response's fields"),
+    "response_headers_conformance": ("contract", "the documents list these headers"),
+    "negative_data_rejection": (
+        "contract",
+        "the documents' input rules, except values the spec says a server may accept "
+        "(x-mockgate-lenient, x-mockgate-limit)",
+    ),
+    "use_after_free": ("contract", "the documents delete what they delete (soft deletes aside)"),
+    "ensure_resource_availability": ("contract", "the documents read what they create"),
+    "missing_required_header": ("contract", "the documents require these headers"),
+    "ignored_auth": ("contract", "the documents answer 401 without a valid credential"),
+    "unsupported_method": (
+        "advisory",
+        "HTTP hygiene (RFC 9110: 405 with Allow) for methods no document mentions; a 404 or "
+        "401 there breaks no document",
+    ),
+    "positive_data_acceptance": (
+        "contract",
+        "the documents accept what they show (their size limits and refusals aside)",
+    ),
+}
+
+
+def check_kind(name: str) -> tuple[FindingKind, str]:
+    """What the findings of check ``name`` are, and why."""
+    if name in BUILTIN_KINDS:
+        return BUILTIN_KINDS[name]
+    checks_for("")  # registers every check module
+    check = CHECKS[name]
+    return check.finding_kind, check.why
 
 
 def _check_names(api: ApiSpec, options: ConformanceOptions) -> list[str]:
@@ -183,23 +265,43 @@ def _install_adapters() -> None:
         for check in CHECKS.values():
             if check.kind == "response":
                 schemathesis.check(_adapter(check.name, check.as_response_check()))
+        schemathesis.check(_negative_data_rejection_adapter())
         schemathesis.check(_positive_data_acceptance_adapter())
         schemathesis.check(_use_after_free_adapter())
         _adapters_ready = True
 
 
-def _adapter(name: str, function: ResponseCheck) -> Callable[..., None]:
-    def adapter(ctx: Any, response: Any, case: Any) -> None:
+def _adapter(name: str, function: ResponseCheck) -> Callable[..., bool | None]:
+    def adapter(ctx: Any, response: Any, case: Any) -> bool | None:
         api = _APIS.get(id(case.operation.schema))
         if api is None:
-            return
-        problems = list(function(_exchange(case, response), api))
+            return None
+        problems = judge(function, _exchange(case, response), api)
+        if problems is None:
+            return True  # schemathesis' "skipped": nothing here to judge, so no pass recorded
         if problems:
             raise AssertionError("; ".join(problems))
+        return None
 
     adapter.__name__ = f"mockgate_{name}"
     adapter.__doc__ = CHECKS[name].doc
     return adapter
+
+
+def _negative_data_rejection_adapter() -> Callable[..., Any]:
+    def mockgate_negative_data_rejection(ctx: Any, response: Any, case: Any) -> Any:
+        """Invalid data is refused, except values the spec says a server need not refuse
+        (x-mockgate-lenient, or a paging value whose x-mockgate-limit allows it), which it may
+        accept, ignore or clamp; a declared size limit (413, 414, 431) is a refusal."""
+        operation = _resolved_operation(case)
+        if operation is not None:
+            if limit_refusal(operation, response.status_code):
+                return None
+            if violates_only_lenient(operation, case, str(response.request.url)):
+                return True  # schemathesis' "skipped": nothing promised here
+        return negative_data_rejection(ctx, response, case)
+
+    return mockgate_negative_data_rejection
 
 
 def _positive_data_acceptance_adapter() -> Callable[..., Any]:
@@ -207,15 +309,16 @@ def _positive_data_acceptance_adapter() -> Callable[..., Any]:
         """Valid data is accepted, except paging values outside the documented range, which a
         server may clamp or reject (x-mockgate-limit), refusals the documented rules make for
         the state of the records (x-mockgate-state-rules, e.g. a heartbeat on a finished
-        session), and refusals by rules a real server applies that the spec does not model
-        (x-mockgate-unmodelled-rules, e.g. AgentLens payloads checked by event type)."""
+        session), refusals by rules a real server applies that the spec does not model
+        (x-mockgate-unmodelled-rules, e.g. AgentLens payloads checked by event type), and the
+        server's declared size limits (413, 414, 431: a request too large for it, not invalid)."""
         operation = _resolved_operation(case)
         if operation is None:
             return positive_data_acceptance(ctx, response, case)
         if response.status_code in (
             *operation.get("x-mockgate-state-rules", ()),
             *operation.get("x-mockgate-unmodelled-rules", ()),
-        ):
+        ) or limit_refusal(operation, response.status_code):
             return None
         if _outside_paging_bounds(operation, case):
             return None
@@ -331,16 +434,52 @@ def _collect(recorder: Any, report: Report) -> None:
         for node in nodes:
             check = _public(node.name)
             if node.failure_info is None:
-                report.passed[(operation, check)] += 1
+                if judged(check, node, case_id, recorder):
+                    report.passed[(operation, check)] += 1
                 continue
             failure = node.failure_info.failure
-            steps = tuple(step.curl for step in node.failure_info.steps) or (
-                node.failure_info.code_sample,
+            # The requests as sent (schemathesis' own curl hides credentials as [Filtered]).
+            exchanges = exchanges_of(recorder, [step.case_id for step in node.failure_info.steps])
+            steps = tuple(e.curl() for e in exchanges) or (
+                tuple(step.curl for step in node.failure_info.steps)
+                or (node.failure_info.code_sample,)
             )
             message = (
                 failure.title if not failure.message else f"{failure.title}: {failure.message}"
             )
-            report.add(Finding(check, operation, message.strip(), steps))
+            case = case_node.value if case_node else None
+            finding = Finding(
+                check,
+                operation,
+                message.strip(),
+                steps,
+                exchanges,
+                kind=_kind(check, case),
+                cause=_cause(failure),
+            )
+            report.add(finding)
+
+
+def _kind(check: str, case: Any) -> FindingKind:
+    """The kind of ``check``'s findings; an advisory, whatever the check, on a method the
+    spec does not declare for the path (no document promises anything about it)."""
+    if case is not None and coverage_scenario(case) == CoverageScenario.UNSPECIFIED_HTTP_METHOD:
+        return "advisory"
+    return check_kind(check)[0]
+
+
+def _cause(failure: Any) -> str:
+    """What makes a schema violation one cause (the failing keyword of the schema, where in the
+    body, and for a property missing or unexpected, its name), whatever value each case had;
+    empty for other failures (their normalised message is their cause)."""
+    schema_path = getattr(failure, "schema_path", None)
+    if schema_path is None:
+        return ""
+    where = "/".join("*" if isinstance(p, int) else str(p) for p in failure.instance_path)
+    keyword = str(schema_path[-1]) if schema_path else ""
+    named = keyword in ("required", "additionalProperties")
+    what = f" {getattr(failure, '_raw_message', '')}" if named else ""
+    return f"{failure.title}: {'/'.join(map(str, schema_path))} at /{where}{what}"
 
 
 def _operation_of(case: Any) -> str:

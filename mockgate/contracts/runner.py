@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from mockgate.contracts.registry import checks_for
 from mockgate.contracts.session import ProbeSession, RateLimited, ReadOnly
 from mockgate.openapi.catalog import get_api
 from mockgate.reports.findings import Report
+from mockgate.reports.secrets import Secrets
 
 __all__ = ["Target", "VerifyOptions", "verify"]
 
@@ -37,6 +40,7 @@ class Target:
 class VerifyOptions:
     conformance: ConformanceOptions = field(default_factory=ConformanceOptions)
     probes: bool = True
+    strict: bool = False  # advisories fail the run too
 
 
 def verify(
@@ -46,33 +50,60 @@ def verify(
     progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Every way ``target`` departs from the contract of ``target.api``; ``progress`` hears
-    what is being checked."""
-    options = options or VerifyOptions()
+    what is being checked. A ``KeyboardInterrupt`` (Ctrl-C) ends the run early with what was
+    found until then and ``Report.interrupted`` saying where it stopped."""
+    options = _seeded(options or VerifyOptions())
     api = get_api(target.api)
     docs = BUILTIN_DOCS | {check.name: check.doc for check in checks_for(target.api)}
-    report = Report(api=target.api, target=target.label, check_docs=docs)
-    started = time.monotonic()
-    with _client(target) as client:
-        refused = _credentials_refused(target, client)
-    if refused:
-        # Every protected request would be refused: a "pass" would mean nothing.
-        report.errors.append(refused)
-        report.elapsed = time.monotonic() - started
-        return report
-    run_conformance(
-        api,
-        report,
-        credentials=target.credentials,
-        options=options.conformance,
-        base_url=target.base_url,
-        app=target.app,
-        progress=progress,
+    report = Report(
+        api=target.api,
+        target=target.label,
+        check_docs=docs,
+        secrets=_secrets(target),
+        seed=options.conformance.seed,
+        strict=options.strict,
     )
-    if options.probes:
+    started = time.monotonic()
+    where = "the credential check"
+
+    def heard(text: str) -> None:
+        nonlocal where
+        where = text
+        if progress is not None:
+            progress(text)
+
+    try:
         with _client(target) as client:
-            _run_probes(target, client, report, options.conformance, progress)
+            refused = _credentials_refused(target, client)
+        if refused:
+            # Every protected request would be refused: a "pass" would mean nothing.
+            report.errors.append(refused)
+        else:
+            run_conformance(
+                api,
+                report,
+                credentials=target.credentials,
+                options=options.conformance,
+                base_url=target.base_url,
+                app=target.app,
+                progress=heard,
+            )
+            if options.probes:
+                with _client(target) as client:
+                    _run_probes(target, client, report, options.conformance, heard)
+    except KeyboardInterrupt:
+        report.interrupted = f"during {where}"
     report.elapsed = time.monotonic() - started
     return report
+
+
+def _seeded(options: VerifyOptions) -> VerifyOptions:
+    """``options`` with a seed: the one given, or one picked now (and reported), so that any
+    run can be repeated."""
+    if options.conformance.seed is not None:
+        return options
+    seed = random.SystemRandom().randrange(2**32)
+    return replace(options, conformance=replace(options.conformance, seed=seed))
 
 
 def _credentials_refused(target: Target, client: httpx.Client) -> str | None:
@@ -140,6 +171,7 @@ def _run_probes(
             read_only=options.read_only,
         )
         client.cookies.clear()
+        began = time.monotonic()
         try:
             findings = list(check.as_probe()(session))
         except (RateLimited, ReadOnly) as exc:
@@ -149,10 +181,28 @@ def _run_probes(
             report.errors.append(f"{check.name}: {type(exc).__name__}: {exc}")
             continue
         for finding in findings:
+            if check.finding_kind == "advisory":
+                finding = replace(finding, kind="advisory")
             report.add(finding)
         failed = {f.operation for f in findings if f.check == check.name}
-        for operation in {e.operation_id for e in session.exchanges} - failed:
+        calls = Counter(e.operation_id for e in session.exchanges)
+        judged = (set(calls) - session.unjudged) | failed
+        for operation in judged - failed:
             report.passed[(operation, check.name)] += 1
+        # The probe's time, shared among what it judged by how many calls each took.
+        seconds, weight = time.monotonic() - began, sum(calls[op] or 1 for op in judged)
+        for operation in judged:
+            report.spend(operation, check.name, seconds * (calls[operation] or 1) / weight)
+
+
+def _secrets(target: Target) -> Secrets:
+    """What the run was given that no report may show: the credentials, and the values of
+    headers that carry one (the spec's API-key headers among them)."""
+    schemes = get_api(target.api).document.get("components", {}).get("securitySchemes", {})
+    api_key_headers = [
+        s["name"] for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"
+    ]
+    return Secrets.of(target.credentials, target.headers, api_key_headers)
 
 
 def _selected(name: str, options: ConformanceOptions) -> bool:

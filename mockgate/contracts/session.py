@@ -59,6 +59,8 @@ class ProbeSession:
         self.headers = dict(headers or {})
         self.read_only = read_only
         self.exchanges: list[Exchange] = []
+        # Operations called only to find data, or found unjudgeable: not passed, not failed.
+        self.unjudged: set[str] = set()
         self._sleep = sleep
         self._waited = 0.0
 
@@ -106,9 +108,15 @@ class ProbeSession:
             path_params=dict(path_params or {}),
             headers=sent,
             body=body,
+            request_content=response.request.content,
         )
         self.exchanges.append(exchange)
         return exchange
+
+    def not_judged(self, operation_id: str) -> None:
+        """Say that this probe judged nothing of ``operation_id`` (it only read it to find its
+        data, or found nothing there to judge): reports show it as not applicable."""
+        self.unjudged.add(operation_id)
 
     def _operation(self, operation_id: str) -> tuple[str, str]:
         for op in self.api.operations:

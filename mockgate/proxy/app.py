@@ -3,9 +3,11 @@
 Each request goes to the upstream as sent (within the proxy's bounds); the request and the
 upstream's response are validated against the API's spec by openapi-core, off the event loop;
 what breaks the spec is logged and kept with the exchange (``/__mockgate/violations``). The
-proxy judges the upstream: a request that breaks the spec is still forwarded (recorded as the
-client's violation), and with ``strict`` a response that breaks it is replaced by a 502 in the
-API's own error shape that lists why. ``/__mockgate/*`` is the proxy's own and never forwarded.
+proxy judges the upstream: a request that breaks the spec is still forwarded and recorded as
+the client's, counted apart from the upstream's violations (its refusal, if the operation does
+not declare that status, is not held against the upstream), and with ``strict`` a response that
+breaks the spec is replaced by a 502 in the API's own error shape that lists why.
+``/__mockgate/*`` is the proxy's own and never forwarded.
 """
 
 from __future__ import annotations
@@ -40,7 +42,14 @@ from mockgate.proxy.forward import (
     upstream_headers,
 )
 from mockgate.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValidator
-from mockgate.proxy.violations import NOT_IN_SPEC, Exchange, Redactor, ViolationStore, excerpt
+from mockgate.proxy.violations import (
+    NOT_IN_SPEC,
+    Exchange,
+    Redactor,
+    Violation,
+    ViolationStore,
+    excerpt,
+)
 
 __all__ = ["ADMIN_PREFIX", "Proxy", "ProxyApp", "ProxyOptions", "create_proxy_app", "proxy_of"]
 
@@ -127,8 +136,14 @@ class Proxy:
             judging.cancel()
             raise
         request_problems = await judging
-        response_problems = None  # not judged: the spec says nothing about this request
-        if route is not None and proxied is not None:
+        # Not judged (None) where the spec says nothing about the answer: no such operation,
+        # or a refusal it does not declare of a request outside the contract.
+        response_problems = None
+        if (
+            route is not None
+            and proxied is not None
+            and not (request_problems and self._refused_undeclared(route, answer.status))
+        ):
             judged = ProxiedResponse(answer.status, _headers(answer.headers), plain)
             response_problems = await self._off_loop(
                 self.validator.response_errors, proxied, judged, route
@@ -140,7 +155,7 @@ class Proxy:
             operation, exchange, request_problems, response_problems, replaced=replace
         )
         if violation is not None:
-            log.warning("%s violation %d: %s", self.api, violation.id, violation.summary())
+            self._log(violation)
         if replace and violation is not None:
             return self.error(
                 info,
@@ -253,8 +268,21 @@ class Proxy:
                 None,
             )
             if violation is not None:
-                log.warning("%s violation %d: %s", self.api, violation.id, violation.summary())
+                self._log(violation)
         return self.error(info, status, message)
+
+    def _refused_undeclared(self, route: Route, status: int) -> bool:
+        """Whether ``status`` is a 4xx refusal the operation does not declare: the spec says
+        what answers a request in the contract, so refusing one outside it (a client's
+        malformed request) any way it likes is no departure of the upstream."""
+        return 400 <= status < 500 and not self.validator.declares(route, status)
+
+    def _log(self, violation: Violation) -> None:
+        """The upstream's violations as warnings; a request outside the contract that the
+        upstream answered within it is the client's, said at info level."""
+        level = logging.WARNING if violation.response else logging.INFO
+        who = "violation" if violation.response else "client request outside the contract"
+        log.log(level, "%s %s %d: %s", self.api, who, violation.id, violation.summary())
 
     def _strict_message(self, exchange: Exchange, problems: tuple[str, ...]) -> str:
         shown = [_shorten(p) for p in problems[:_PROBLEMS_SHOWN]]

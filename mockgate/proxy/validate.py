@@ -165,6 +165,13 @@ class SpecValidator:
             return found + self._undeclared_media_type(route, response)
         return _collect(lambda: self._openapi.iter_response_errors(request, response))
 
+    def declares(self, route: Route, status: int) -> bool:
+        """Whether ``route``'s operation declares a response for ``status`` (the status
+        itself, its ``NXX`` range or ``default``)."""
+        responses = self.spec.operation(route.method, route.template).get("responses", {})
+        code = str(status)
+        return any(key in responses for key in (code, f"{code[0]}XX", "default"))
+
     def _undeclared_media_type(self, route: Route, response: ProxiedResponse) -> list[str]:
         declared = _declared_media_types(
             self.spec.operation(route.method, route.template), response.status_code

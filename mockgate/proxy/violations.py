@@ -31,11 +31,11 @@ __all__ = [
 
 EXCERPT_CHARS = 2048
 REDACTED = "[redacted]"
-# Report check names (a JUnit test case per operation and check).
+# What each exchange is judged on: the upstream's response (the report's one check, a JUnit
+# test case per operation) and, counted apart, whether the client's request was in the contract.
 REQUEST_CHECK = "request_conforms"
 RESPONSE_CHECK = "response_conforms"
 CHECK_DOCS = {
-    REQUEST_CHECK: "Every request the client sent is one the spec allows.",
     RESPONSE_CHECK: "Every response the upstream sent is one the spec declares, body and headers.",
 }
 # The "operation" every request outside the spec is counted under (one bucket, so random
@@ -185,6 +185,16 @@ class ViolationStore:
     def _count(self, operation: str, check: str, ok: bool) -> None:
         (self.passed if ok else self.failed)[operation, check] += 1
 
+    @property
+    def upstream_violations(self) -> int:
+        """Exchanges whose response broke the spec: the upstream's departures."""
+        return sum(n for (_, check), n in self.failed.items() if check == RESPONSE_CHECK)
+
+    @property
+    def client_requests(self) -> int:
+        """Exchanges whose request was outside the contract: the client's, not the upstream's."""
+        return sum(n for (_, check), n in self.failed.items() if check == REQUEST_CHECK)
+
     def clear(self) -> None:
         """Forget every violation and count (``DELETE /__mockgate/violations``)."""
         self._items.clear()
@@ -199,9 +209,12 @@ class ViolationStore:
         return len(self._items)
 
     def to_json(self) -> dict[str, Any]:
-        """The body of ``GET /__mockgate/violations``."""
+        """The body of ``GET /__mockgate/violations``: the counts (the upstream's violations
+        and, apart, the client's requests outside the contract) and the latest violations."""
         return {
             "exchanges": self.exchanges,
+            "upstream_violations": self.upstream_violations,
+            "client_requests_outside_contract": self.client_requests,
             "violations": [v.to_json() for v in self],
             "dropped": self.dropped,
         }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
+
+from mockgate.reports.curl import curl_command
+from mockgate.reports.secrets import Secrets
 
 __all__ = ["Exchange"]
 
@@ -28,6 +30,8 @@ class Exchange:
     path_params: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None
+    # The request body's bytes as sent, when known: the reproduction sends exactly them.
+    request_content: bytes | None = None
 
     @cached_property
     def json(self) -> Any:
@@ -43,18 +47,16 @@ class Exchange:
     def content_type(self) -> str:
         return self.response_headers.get("content-type", "").split(";")[0].strip().lower()
 
-    def curl(self) -> str:
-        """A ready-to-run ``curl`` command that sends this request again."""
-        parts = ["curl", "-sS", "-i", "-X", self.method]
-        for name, value in self.headers.items():
-            parts += ["-H", f"{name}: {value}"]
-        if self.body is not None:
-            payload = self.body if isinstance(self.body, str) else json.dumps(self.body)
-            if not any(n.lower() == "content-type" for n in self.headers):
-                parts += ["-H", "Content-Type: application/json"]
-            parts += ["--data-raw", payload]
-        parts.append(self.url)
-        return shlex.join(parts)
+    def curl(self, secrets: Secrets | None = None) -> str:
+        """A ``curl`` command that sends this request again, ``secrets`` read from their
+        environment variables."""
+        headers = dict(self.headers)
+        content = self.request_content
+        if content is None and self.body is not None:
+            content = (self.body if isinstance(self.body, str) else json.dumps(self.body)).encode()
+            if not any(n.lower() == "content-type" for n in headers):
+                headers["Content-Type"] = "application/json"
+        return curl_command(self.method, self.url, headers, content, secrets)
 
     def describe(self) -> str:
         """``GET /api/sessions?limit=5 -> 200``."""

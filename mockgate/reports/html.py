@@ -9,7 +9,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from mockgate.reports.evidence import reproduce_heading, response_evidence
 from mockgate.reports.findings import Report
+from mockgate.reports.text import printable
 
 __all__ = ["render_html", "write_html"]
 
@@ -28,12 +30,25 @@ _ENV.filters["rst"] = lambda text: Markup(
 def render_html(report: Report) -> str:
     matrix = report.matrix()
     checks = sorted({check for row in matrix.values() for check in row})
-    return _ENV.get_template("report.html.j2").render(
-        report=report,
-        matrix=matrix,
-        operations=sorted(matrix),
-        checks=checks,
-        docs={name: report.check_docs.get(name, "") for name in checks},
+
+    def clean(value: object) -> object:
+        """Every value the page shows without credentials or characters HTML cannot hold."""
+        if isinstance(value, str) and not isinstance(value, Markup):
+            return printable(report.secrets.redact(value))
+        return value
+
+    return (
+        _ENV.overlay(finalize=clean)
+        .get_template("report.html.j2")
+        .render(
+            evidence=response_evidence,
+            reproduce_heading=reproduce_heading,
+            report=report,
+            matrix=matrix,
+            operations=sorted(matrix),
+            checks=checks,
+            docs={name: report.check_docs.get(name, "") for name in checks},
+        )
     )
 
 

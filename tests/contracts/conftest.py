@@ -77,18 +77,20 @@ def run(
     stateful: bool = False,
     probes: bool = True,
     read_only: bool = False,
+    seed: int | None = SEED,
+    strict: bool = False,
 ) -> Report:
     """``verify`` on the in-process ``app`` with a fixed seed and a small budget; ``checks``
     limits the run to those checks (None: all of them)."""
     options = ConformanceOptions(
         max_examples=max_examples,
-        seed=SEED,
+        seed=seed,
         include_checks=None if checks is None else frozenset(checks),
         stateful=stateful,
         read_only=read_only,
     )
     target = Target(api, app=app, credentials=credentials)
-    return verify(target, VerifyOptions(options, probes=probes))
+    return verify(target, VerifyOptions(options, probes=probes, strict=strict))
 
 
 def describe(findings: Iterable[Finding]) -> str:

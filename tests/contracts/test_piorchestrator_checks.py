@@ -20,7 +20,8 @@ from starlette.testclient import TestClient
 import mockgate.contracts.checks.piorchestrator as pi
 from mockgate.apis.context import MockOptions
 from mockgate.contracts import runner
-from mockgate.contracts.registry import checks_for
+from mockgate.contracts.checks.totals import list_total
+from mockgate.contracts.registry import CHECKS, checks_for, judge
 from mockgate.contracts.session import ProbeSession
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import context_of, create_app
@@ -40,6 +41,7 @@ RESPONSE_CHECKS = (
     "optional_fields_not_null",
 )
 PROBES = ("session_counters_match_evidence", "pair_matches_evidence", "image_proxy")
+SHARED_RESPONSE_CHECKS = ("list_total",)  # registered elsewhere, for piorchestrator too
 # The documents' moment: the docs dataset's images are still inline (under the 24 h TTL), but for
 # the documented AFTER_CLOSE, object-store only as the document shows it.
 DOCS_TIME = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)
@@ -96,7 +98,7 @@ class Case:
 
     @property
     def probe(self) -> bool:
-        return self.catches not in RESPONSE_CHECKS
+        return CHECKS[self.catches].kind == "probe"
 
 
 CASES = [
@@ -116,6 +118,21 @@ CASES = [
         lambda: (vm.truncate_image_data(),),
     ),
     Case(
+        "inline-png-labelled-png",
+        "image_data_jpeg",
+        lambda: (vm.replace_image_data(_png(), content_type="image/png"),),
+    ),
+    Case(
+        "jpeg-markers-around-garbage",
+        "image_data_jpeg",
+        lambda: (vm.replace_image_data(b"\xff\xd8" + bytes(range(256)) * 4 + b"\xff\xd9"),),
+    ),
+    Case(
+        "short-text-for-an-image",
+        "image_data_jpeg",
+        lambda: (vm.replace_image_data(b"no image"),),
+    ),
+    Case(
         "go-nil-pointers-as-null",
         "optional_fields_not_null",
         lambda: (vm.edit_json("getSessionEvidence", _go_nil_pointers),),
@@ -124,6 +141,23 @@ CASES = [
         "list-counters-off",
         "session_counters_match_evidence",
         lambda: (vm.list_counters_off(),),
+        demo_app,
+    ),
+    Case(
+        "active-sessions-list-counters-off",
+        "session_counters_match_evidence",
+        lambda: (vm.list_counters_off(active=True),),
+        demo_app,
+    ),
+    Case(
+        "list-total-below-the-sessions-listed",
+        "list_total",
+        lambda: (vm.list_total_off(lambda total, listed: listed - 1),),
+    ),
+    Case(
+        "list-total-beyond-a-short-list",
+        "list_total",
+        lambda: (vm.list_total_off(lambda total, listed: listed + 7),),
         demo_app,
     ),
     Case(
@@ -160,7 +194,7 @@ def test_the_check_catches_the_broken_variant(case: Case, monkeypatch: pytest.Mo
 def test_every_check_has_a_variant_it_must_catch() -> None:
     ours = {c.name for c in checks_for(API) if c.function.__module__ == pi.__name__}
     assert ours == set(RESPONSE_CHECKS) | set(PROBES)
-    assert ours <= {case.catches for case in CASES}
+    assert ours | set(SHARED_RESPONSE_CHECKS) <= {case.catches for case in CASES}
 
 
 # --- the unmodified mock passes ----------------------------------------------------------------
@@ -174,15 +208,18 @@ def response_runs() -> dict[str, tuple[Report, Counter[tuple[str | None, int]]]]
     for label, make, stateful in (("docs", docs_app, False), ("demo", demo_app, True)):
         seen: list[tuple[str | None, int]] = []
         variant = v.Variant(make(), API, vm.recorder(seen))
-        report = run(
-            API, variant, (), RESPONSE_CHECKS, probes=False, stateful=stateful, read_only=False
-        )
+        checks = (*RESPONSE_CHECKS, *SHARED_RESPONSE_CHECKS)
+        report = run(API, variant, (), checks, probes=False, stateful=stateful, read_only=False)
         runs[label] = (report, Counter(seen))
     return runs
 
 
 @pytest.mark.parametrize("label", ["docs", "demo"], ids=["docs", "demo"])
-@pytest.mark.parametrize("check", RESPONSE_CHECKS, ids=list(RESPONSE_CHECKS))
+@pytest.mark.parametrize(
+    "check",
+    [*RESPONSE_CHECKS, *SHARED_RESPONSE_CHECKS],
+    ids=[*RESPONSE_CHECKS, *SHARED_RESPONSE_CHECKS],
+)
 def test_the_unmodified_mock_passes_the_response_check(response_runs, check, label) -> None:
     report, seen = response_runs[label]
     assert not [f for f in report.findings if f.check == check], describe(report.findings)
@@ -248,12 +285,13 @@ def test_every_answer_about_every_demo_session_passes(moment: timedelta) -> None
     exchanges = _sweep(app)
     for exchange in exchanges:
         for check in (
+            list_total,
             pi.evidence_summary,
             pi.pair_consistency,
             pi.image_data_jpeg,
             pi.optional_fields_not_null,
         ):
-            assert list(check(exchange, SPEC)) == [], exchange.describe()
+            assert not judge(check, exchange, SPEC), exchange.describe()
     pairs = Counter(e.json["data"]["pair_status"] for e in exchanges if "pair" in e.path)
     assert set(pairs) == {"complete", "incomplete", "missing"}, pairs
     with pytest.MonkeyPatch.context() as patch:
@@ -274,7 +312,7 @@ def test_the_response_checks_catch_the_variant_across_the_demo(mutation, check) 
     """The same proof over every demo session (failed ones with camera timeouts, partial
     ones with incomplete pairs), beyond the sessions schemathesis happens to reach."""
     exchanges = _sweep(v.Variant(demo_app(), API, mutation()))
-    caught = [e for e in exchanges if list(check(e, SPEC))]
+    caught = [e for e in exchanges if judge(check, e, SPEC)]
     assert caught
     assert {e.operation_id for e in caught} <= {"getSessionEvidence", "getSessionEvidencePair"}
 
@@ -313,8 +351,8 @@ def test_what_the_contract_leaves_open_is_never_reported() -> None:
     assert incomplete
     for exchange in exchanges:
         for check in (pi.evidence_summary, pi.pair_consistency, pi.image_data_jpeg):
-            assert list(check(exchange, SPEC)) == [], exchange.describe()
-        assert list(pi.optional_fields_not_null(exchange, SPEC)) == [], exchange.describe()
+            assert not judge(check, exchange, SPEC), exchange.describe()
+        assert not judge(pi.optional_fields_not_null, exchange, SPEC), exchange.describe()
 
 
 # --- the rules on hand-made values -----------------------------------------------------------
@@ -323,6 +361,12 @@ def test_what_the_contract_leaves_open_is_never_reported() -> None:
 def _jpeg(size: tuple[int, int] = (64, 48)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _png(size: tuple[int, int] = (64, 48)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (40, 120, 200)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -347,6 +391,58 @@ def test_jpeg_rules() -> None:
     cut = base64.b64encode(data[:-40]).decode()
     assert "end marker" in next(pi.jpeg_problems(cut))
     assert "image_size_bytes is 1" in next(pi.jpeg_problems(encoded, 1))
+    # Both markers, but no JPEG between them; a JPEG whose middle is damaged.
+    fake = base64.b64encode(b"\xff\xd8" + b"\x00" * 200 + b"\xff\xd9").decode()
+    assert "no JPEG image: a JPEG decoder does not recognise it" in next(pi.jpeg_problems(fake))
+    damaged = data[:20] + b"\x00" * (len(data) - 22) + data[-2:]
+    assert "no JPEG image" in next(pi.jpeg_problems(base64.b64encode(damaged).decode()))
+
+
+def _capture(image_data: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "evidence_id": "e",
+        "capture_tag": "BEFORE_OPEN",
+        "status": "captured",
+        "image_data": image_data,
+        **fields,
+    }
+
+
+def _image_problems(capture: dict[str, Any]) -> list[str] | None:
+    body = {"success": True, "data": {"session_id": "s", "captures": [capture]}}
+    return judge(pi.image_data_jpeg, _answer("getSessionEvidence", body), SPEC)
+
+
+@pytest.mark.parametrize(
+    ("capture", "problem"),
+    [
+        (_capture(base64.b64encode(_jpeg()).decode(), content_type="image/jpeg"), None),
+        (_capture(base64.b64encode(_png()).decode(), content_type="image/png"), "89 50 4e 47"),
+        (_capture("bm8gaW1hZ2U="), "decodes to b'no image', not a JPEG"),
+        (_capture("/9j/4AAQSkZJRg..."), "not judged"),
+        (_capture("/9j/4AAQSkZJRg=="), "not judged"),
+        (_capture(""), "not judged"),
+    ],
+    ids=[
+        "jpeg",
+        "png-whatever-its-content-type",
+        "short-base64-text",
+        "documented-placeholder",
+        "short-jpeg-start",
+        "empty-means-no-image",
+    ],
+)
+def test_image_data_rules(capture: dict[str, Any], problem: str | None) -> None:
+    """`image_data` is a JPEG whatever `content_type` says; short values only when they are
+    base64 of something that does not begin a JPEG."""
+    problems = _image_problems(capture)
+    if problem == "not judged":
+        assert problems is None
+    elif problem is None:
+        assert problems == []
+    else:
+        assert problems is not None
+        assert any(problem in p for p in problems), problems
 
 
 def _answer(operation: str, body: Any, status: int = 200) -> Exchange:
@@ -403,7 +499,7 @@ SLOT = {"evidence_id": "e", "capture_tag": "AFTER_CLOSE", "status": "captured"}
     ],
 )
 def test_pair_rules(exchange: Exchange, problem: str | None) -> None:
-    problems = list(pi.pair_consistency(exchange, SPEC))
+    problems = judge(pi.pair_consistency, exchange, SPEC) or []
     assert (problems == []) if problem is None else any(problem in p for p in problems), problems
 
 
@@ -421,6 +517,6 @@ def test_the_documented_examples_pass_the_response_checks() -> None:
                     pi.image_data_jpeg,
                     pi.optional_fields_not_null,
                 ):
-                    assert list(check(exchange, SPEC)) == [], (op.operation_id, status)
+                    assert not judge(check, exchange, SPEC), (op.operation_id, status)
                 judged += 1
     assert judged >= 10

@@ -25,6 +25,7 @@ from mockgate.contracts.checks.agentlens import (
 from mockgate.contracts.checks.auth import auth_required
 from mockgate.contracts.checks.filters import filter_match
 from mockgate.contracts.checks.paging import page_walk, paging_clamp
+from mockgate.contracts.registry import judge
 from mockgate.contracts.session import ProbeSession
 from mockgate.openapi.catalog import get_api
 from mockgate.reports.exchange import Exchange
@@ -81,10 +82,8 @@ def test_the_spec_tampered_chain_is_broken_and_false_is_the_right_answer() -> No
 def test_the_document_placeholder_hashes_are_not_judged() -> None:
     body = _timeline_example("documented")
     assert not verify_chain(body["events"]).judgeable
-    assert (
-        list(hash_chain(_exchange("getSessionTimeline", {**body, "chainValid": False}), AGENTLENS))
-        == []
-    )
+    exchange = _exchange("getSessionTimeline", {**body, "chainValid": False})
+    assert judge(hash_chain, exchange, AGENTLENS) is None  # not applicable, not a pass
 
 
 def test_a_removed_event_breaks_the_links() -> None:
@@ -237,7 +236,7 @@ def _session(**fields: Any) -> dict[str, Any]:
             {"status": "active, error"}, _session(status="error"), False, id="status-trimmed"
         ),
         pytest.param({"status": "active"}, _session(), True, id="status-not-in-list"),
-        pytest.param({"status": ""}, _session(), False, id="empty-status-is-no-filter"),
+        pytest.param({"status": ""}, _session(), None, id="empty-status-is-no-filter"),
         pytest.param({"tags": "us,eu"}, _session(), False, id="tags-any"),
         pytest.param({"tags": "us"}, _session(), True, id="tags-none"),
         pytest.param({"agentId": "b"}, _session(), True, id="agent"),
@@ -253,13 +252,16 @@ def _session(**fields: Any) -> dict[str, Any]:
         pytest.param(
             {"to": "2026-02-05T10:00:00.0000001Z"}, _session(), False, id="to-nanoseconds"
         ),
-        pytest.param({"to": "yesterday"}, _session(), False, id="to-not-a-date"),
+        pytest.param({"to": "yesterday"}, _session(), None, id="to-not-a-date"),
     ],
 )
-def test_agentlens_filters(query: dict[str, Any], record: dict[str, Any], wrong: bool) -> None:
+def test_agentlens_filters(
+    query: dict[str, Any], record: dict[str, Any], wrong: bool | None
+) -> None:
+    """``wrong`` None: no filter to judge by (not applicable, neither passed nor failed)."""
     body = {"sessions": [record], "total": 1, "hasMore": False}
-    problems = list(filter_match(_exchange("listSessions", body, query), AGENTLENS))
-    assert bool(problems) is wrong, problems
+    problems = judge(filter_match, _exchange("listSessions", body, query), AGENTLENS)
+    assert (problems if problems is None else bool(problems)) is wrong, problems
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ contract leaves open - pass each with no finding and no error."""
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import pytest
 import mockgate.contracts.checks.state_tracking as st
 from mockgate.apis.context import MockOptions
 from mockgate.contracts import runner
-from mockgate.contracts.registry import checks_for
+from mockgate.contracts.registry import checks_for, judge
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.openapi.catalog import get_api
 from mockgate.reports.exchange import Exchange
@@ -29,10 +30,12 @@ from tests.contracts.conftest import SEED, assert_caught_alone, describe, run
 API = "state-tracking"
 KEY = "st_mockgate_dev_key"
 RESPONSE_CHECKS = ("error_envelope", "rate_limit_headers")
+LIMITED_PROBES = ("rate_limit_coverage",)  # nothing to judge unless the limits are on
 PROBES = (
     "session_state_machine",
     "task_lifecycle",
     "slot_conflict",
+    "slot_counts",
     "stalled_reactivation",
     "stale_consistency",
     "grouping_consistency",
@@ -88,6 +91,34 @@ def _progress_off(body: Any) -> Any:
     return body
 
 
+def _completion_off(body: Any) -> Any:
+    """The real server's `stats.completion_percentage` as `Math.round(completed / total)`: a
+    fraction rounded, the `* 100` forgotten."""
+    stats = body.get("stats")
+    if isinstance(stats, dict) and stats.get("total"):
+        stats["completion_percentage"] = math.floor(stats["completed"] / stats["total"] + 0.5)
+    return body
+
+
+def _one_slot_more(entry: dict[str, Any]) -> None:
+    entry["available_slots"] += 1
+
+
+def _another_machine_size(entry: dict[str, Any]) -> None:
+    """Consistent in itself (free + occupied = total), but not the machine GET /machines lists."""
+    entry["total_slots"] += 1
+    entry["available_slots"] += 1
+    entry["available_slot_numbers"] = [*entry.get("available_slot_numbers", []), 99]
+
+
+def _on_errors(request: v.Request, response: v.Response) -> bool:
+    return 400 <= response.status < 500 and response.status != 429
+
+
+def _on_tasks_and_machines(request: v.Request, response: v.Response) -> bool:
+    return request.path.startswith(("/tasks", "/machines"))
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
@@ -139,6 +170,24 @@ CASES = [
         rate_limit=None,
     ),
     Case(
+        "429-without-rate-limit-headers",
+        "rate_limit_headers",
+        lambda app: (vm.drop_rate_limit_headers(lambda r, resp: True, "anywhere"),),
+        rate_limit=None,
+    ),
+    Case(
+        "rate-limit-headers-missing-on-errors",
+        "rate_limit_coverage",
+        lambda app: (vm.drop_rate_limit_headers(_on_errors, "on errors"),),
+        rate_limit=None,
+    ),
+    Case(
+        "rate-limit-headers-missing-on-some-routes",
+        "rate_limit_coverage",
+        lambda app: (vm.drop_rate_limit_headers(_on_tasks_and_machines, "on /tasks, /machines"),),
+        rate_limit=None,
+    ),
+    Case(
         "heartbeat-of-finished-session-accepted",
         "session_state_machine",
         lambda app: (vm.accept_on_state_rule("sessionHeartbeat", _heartbeat_body),),
@@ -187,6 +236,21 @@ CASES = [
         read_only=False,
     ),
     Case(
+        "available-slots-one-too-many",
+        "slot_counts",
+        lambda app: (vm.available_counts_off(_one_slot_more),),
+    ),
+    Case(
+        "available-entry-of-another-machine-size",
+        "slot_counts",
+        lambda app: (vm.available_counts_off(_another_machine_size),),
+    ),
+    Case(
+        "machine-active-sessions-not-its-slots",
+        "slot_counts",
+        lambda app: (vm.active_sessions_off(),),
+    ),
+    Case(
         "heartbeat-keeps-stalled",
         "stalled_reactivation",
         lambda app: (vm.set_field("sessionHeartbeat", ("status",), "stalled"),),
@@ -221,6 +285,11 @@ CASES = [
         "grouping_consistency",
         lambda app: (vm.edit_json("getSessionTasks", _progress_off),),
     ),
+    Case(
+        "progress-completion-percentage-off",
+        "grouping_consistency",
+        lambda app: (vm.edit_json("getSessionTasks", _completion_off),),
+    ),
 ]
 
 
@@ -247,7 +316,7 @@ def test_every_check_has_a_variant_it_must_catch() -> None:
     ours = [
         c.name for c in checks_for(API) if c.function.__module__.rpartition(".")[0] == st.__name__
     ]
-    assert ours == [*RESPONSE_CHECKS, *PROBES]
+    assert ours == [*RESPONSE_CHECKS, *LIMITED_PROBES, *PROBES]
     assert set(ours) <= {case.catches for case in CASES}
 
 
@@ -274,7 +343,10 @@ def test_the_unmodified_mock_passes_the_response_check(response_runs, check, lab
     assert not [f for f in report.findings if f.check == check], describe(report.findings)
     assert not report.errors, report.errors
     judged = sum(n for (_, name), n in report.passed.items() if name == check)
-    assert judged >= 100, f"{check} judged only {judged} answers"
+    if (check, label) == ("rate_limit_headers", "limits-off"):
+        assert judged == 0, "with limits off there are no rate-limit headers to judge"
+    else:
+        assert judged >= 100, f"{check} judged only {judged} answers"
 
 
 def test_the_runs_judged_errors_and_rate_limits(response_runs) -> None:
@@ -319,6 +391,26 @@ def test_the_unmodified_mock_passes_the_probe(probe_run, check: str) -> None:
 def test_the_writing_probes_leave_no_session_behind(probe_run) -> None:
     _, before, after = probe_run
     assert after == before
+
+
+@pytest.mark.parametrize("read_only", [False, True], ids=["with-heartbeats", "read-only"])
+def test_the_unmodified_mock_passes_rate_limit_coverage(probes_only: None, read_only: bool) -> None:
+    """With the documented limits on, every rate-limited route the probe reads (and, unless
+    read-only, both heartbeat routes) answers with the headers, 404s and 400s included."""
+    seen: list[tuple[str | None, int]] = []
+    app = v.Variant(st_app(None), API, vm.recorder(seen))
+    report = run(API, app, (KEY,), LIMITED_PROBES, read_only=read_only)
+    assert report.ok, f"{describe(report.findings)}\n{report.errors}"
+    judged = {op for op, name in report.passed if name == "rate_limit_coverage"}
+    assert len(judged) >= 11, judged
+    assert ("sessionHeartbeat" in judged) is not read_only, judged
+    assert {status for _, status in seen} >= {200, 404}, seen
+
+
+def test_with_limits_off_rate_limit_coverage_has_nothing_to_judge(probes_only: None) -> None:
+    report = run(API, st_app("off"), (KEY,), LIMITED_PROBES)
+    assert report.ok, describe(report.findings)
+    assert not [name for _, name in report.passed if name == "rate_limit_coverage"]
 
 
 def test_read_only_mode_skips_the_writing_probes(probes_only: None) -> None:
@@ -425,7 +517,8 @@ def _envelope(status: int, code: str, path: str = "/sessions", **extra: Any) -> 
 
 
 def _problems(check: Callable[..., Iterator[str]], exchange: Exchange) -> list[str]:
-    return list(check(exchange, SPEC))
+    """What ``check`` finds wrong (nothing, too, where it had nothing to judge)."""
+    return judge(check, exchange, SPEC) or []
 
 
 @pytest.mark.parametrize(
@@ -561,19 +654,46 @@ def test_rate_limit_headers_allowed() -> None:
     }
     assert _problems(st.rate_limit_headers, _answer("listSessions", 200, [], headers=fine)) == []
     # No headers at all (limits off), and unlimited operations, are not judged.
-    assert _problems(st.rate_limit_headers, _answer("listSessions", 200, [])) == []
+    assert judge(st.rate_limit_headers, _answer("listSessions", 200, []), SPEC) is None
     health = _answer("getHealth", 200, {}, headers={"x-ratelimit-limit": "x"})
-    assert _problems(st.rate_limit_headers, health) == []
-    limited = _answer(
-        "listSessions", 429, _envelope(429, "rate_limit_exceeded"), headers={"retry-after": "0"}
+    assert judge(st.rate_limit_headers, health, SPEC) is None
+    # A 429 as "When Rate Limited" shows it (Retry-After and Reset), and with all four.
+    reset = {"x-ratelimit-reset": str(now + 23), "date": date}
+    documented = _answer(
+        "listSessions",
+        429,
+        _envelope(429, "rate_limit_exceeded"),
+        headers={"retry-after": "0", **reset},
     )
-    assert _problems(st.rate_limit_headers, limited) == []
+    assert _problems(st.rate_limit_headers, documented) == []
+    full = {**fine, "x-ratelimit-reset": str(now + 23), "retry-after": "23"}
+    every = _answer("listSessions", 429, _envelope(429, "rate_limit_exceeded"), headers=full)
+    assert _problems(st.rate_limit_headers, every) == []
     as_date = _answer(
         "listSessions", 429, _envelope(429, "rate_limit_exceeded"), headers={"retry-after": date}
     )
     assert any("whole number" in p for p in _problems(st.rate_limit_headers, as_date))
-    bare = _answer("listSessions", 429, _envelope(429, "rate_limit_exceeded"))
-    assert _problems(st.rate_limit_headers, bare) == ["a 429 without Retry-After"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "problems"),
+    [
+        ({}, ["a 429 without Retry-After", "a 429 without X-RateLimit-Reset"]),
+        ({"retry-after": "3"}, ["a 429 without X-RateLimit-Reset"]),
+        (
+            {"retry-after": "3", "x-ratelimit-limit": "60", "x-ratelimit-remaining": "0"},
+            ["a 429 without X-RateLimit-Reset", "sent without X-RateLimit-Reset"],
+        ),
+    ],
+    ids=["bare", "retry-after-only", "without-reset"],
+)
+def test_a_429_shows_the_limiter_is_on(headers: dict[str, str], problems: list[str]) -> None:
+    """A 429 of a rate-limited operation cannot come from a server with limits off: its
+    rate-limit headers are due (at least Reset, which both documented 429s carry)."""
+    answer = _answer("listSessions", 429, _envelope(429, "rate_limit_exceeded"), headers=headers)
+    found = _problems(st.rate_limit_headers, answer)
+    assert len(found) == len(problems), found
+    assert all(wanted in got for wanted, got in zip(problems, found, strict=True)), found
 
 
 def test_the_slot_probe_uses_only_machines_it_can_address() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from starlette.testclient import TestClient
 
 from mockgate.contracts.registry import checks_for
 from tests.contracts import variants as v
@@ -46,6 +47,13 @@ class Case:
 
     def __str__(self) -> str:
         return self.id
+
+
+def _unfiltered_total() -> int:
+    """How many sessions the agentlens mock holds (same seed: the same sessions)."""
+    with TestClient(agentlens_app(), base_url="http://mock") as client:
+        listed = client.get("/api/sessions", headers={"Authorization": f"Bearer {AGENTLENS_KEY}"})
+    return int(listed.json()["total"])
 
 
 def _fasting_cookie() -> v.Mutation:
@@ -207,6 +215,29 @@ CASES = [
         "agentlens",
         lambda: (v.wrong_counters("getSession", "listSessions"),),
         "session_counters",
+    ),
+    Case(
+        "agentlens-list-counters-off",
+        "agentlens",
+        lambda: (v.wrong_counters("listSessions"),),  # each session's own read is right
+        "session_counters",
+    ),
+    Case(
+        "agentlens-llm-call-count-off",
+        "agentlens",
+        lambda: (v.wrong_llm_calls("getSession", "listSessions"),),
+        "session_counters",
+    ),
+    Case(
+        "agentlens-total-ignores-filters",
+        "agentlens",
+        lambda: (
+            v.total_ignores_filters(
+                "listSessions", _unfiltered_total(), "agentId", "status", "tags", "from", "to"
+            ),
+        ),
+        "list_total",
+        probes=False,
     ),
     Case(
         "fasting-reversed-page",

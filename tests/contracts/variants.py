@@ -46,8 +46,10 @@ __all__ = [
     "reverse_order",
     "server_error",
     "tamper_event",
+    "total_ignores_filters",
     "unauthorized_shape",
     "wrong_counters",
+    "wrong_llm_calls",
     "wrong_status",
 ]
 
@@ -100,6 +102,7 @@ class Response:
 
 
 RequestEdit = Callable[[Request], Request]
+BodyEdit = Callable[[Request, bytes], bytes]
 ResponseEdit = Callable[[Request, Response], Response]
 
 
@@ -112,6 +115,7 @@ class Mutation:
     operations: frozenset[str] = frozenset()
     path: str | None = None
     request: RequestEdit | None = None
+    body: BodyEdit | None = None  # rewrites the request body the mock sees
     response: ResponseEdit | None = None
 
     def applies(self, request: Request) -> bool:
@@ -176,6 +180,8 @@ class Variant:
             inner["path"], inner["raw_path"] = request.path, quote(request.path).encode("ascii")
         inner["query_string"] = urlencode(request.query).encode("latin-1")
         inner["headers"] = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+        if any(m.body is not None for m in active):
+            receive = await _edited_body(request, active, receive, inner)
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -208,6 +214,37 @@ class Variant:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+
+async def _edited_body(
+    request: Request, active: list[Mutation], receive: Any, scope: dict[str, Any]
+) -> Any:
+    """A ``receive`` that gives the request body as the mutations rewrote it (``scope``'s
+    Content-Length follows)."""
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+    body = b"".join(chunks)
+    for mutation in active:
+        if mutation.body is not None:
+            body = mutation.body(request, body)
+    scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-length"] + [
+        (b"content-length", str(len(body)).encode())
+    ]
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:  # after the body: what the client does next (a disconnect, eventually)
+            message: dict[str, Any] = await receive()
+            return message
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -518,6 +555,34 @@ def wrong_counters(*operations: str) -> Mutation:
         return body
 
     return Mutation("counters off by one", _ops(*operations), response=on_json(edit))
+
+
+def wrong_llm_calls(*operations: str) -> Mutation:
+    """``llmCallCount`` two above the timeline's LLM calls: session_counters."""
+
+    def edit(request: Request, body: Any) -> Any:
+        for record in _records(body) or [body]:
+            if isinstance(record, dict) and isinstance(record.get("llmCallCount"), int):
+                record["llmCallCount"] += 2
+        return body
+
+    return Mutation("llmCallCount off", _ops(*operations), response=on_json(edit))
+
+
+def total_ignores_filters(operation: str, total: int, *filters: str) -> Mutation:
+    """On a request with any of ``filters``, ``total`` is the unfiltered ``total`` and
+    ``hasMore`` follows it (a count query that forgot the WHERE clause): list_total."""
+
+    def edit(request: Request, body: Any) -> Any:
+        if not any(request.param(name) for name in filters) or not isinstance(body, dict):
+            return body
+        raw = request.param("offset") or "0"
+        offset = max(int(raw), 0) if raw.lstrip("-").isdigit() else 0
+        body["total"] = total
+        body["hasMore"] = offset + len(_records(body)) < total
+        return body
+
+    return Mutation("total ignores filters", _ops(operation), response=on_json(edit))
 
 
 def add_fields(operation: str, **extra: Any) -> Mutation:

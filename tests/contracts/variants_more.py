@@ -6,6 +6,7 @@ that it judged real answers.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -14,17 +15,22 @@ from tests.contracts.variants import Mutation, Request, Response, on_json
 
 __all__ = [
     "accept_on_state_rule",
+    "active_sessions_off",
     "add_to_active_list",
+    "available_counts_off",
     "drop_from_project_group",
     "drop_header",
+    "drop_rate_limit_headers",
     "drop_validation_details",
     "edit_json",
     "list_counters_off",
+    "list_total_off",
     "nest_default_envelope",
     "pair_slot_from_elsewhere",
     "pair_status_ignores_slots",
     "rate_limit_reset_as_delta",
     "recorder",
+    "replace_image_data",
     "serve_malformed_keys",
     "set_field",
     "timeouts_not_failed",
@@ -131,6 +137,22 @@ def rate_limit_reset_as_delta() -> Mutation:
     return Mutation("Reset as a delta", response=edit)
 
 
+_RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+def drop_rate_limit_headers(where: Callable[[Request, Response], bool], name: str) -> Mutation:
+    """All three ``X-RateLimit-*`` headers left out of the answers ``where`` picks (429s
+    included when it picks them; ``Retry-After`` stays): rate_limit_headers on 429s,
+    rate_limit_coverage elsewhere."""
+
+    def edit(request: Request, response: Response) -> Response:
+        if where(request, response):
+            response.headers = [(k, v) for k, v in response.headers if k not in _RATE_HEADERS]
+        return response
+
+    return Mutation(f"no X-RateLimit-* {name}", response=edit)
+
+
 def accept_on_state_rule(operation: str, body: Callable[[Request], Any]) -> Mutation:
     """Answer 200 with ``body(request)`` where the mock refused with a state-rule 400 (the
     server ignores the documented rule): session_state_machine, task_lifecycle."""
@@ -152,6 +174,32 @@ def add_to_active_list(summary: Mapping[str, Any]) -> Mutation:
         return [*body, dict(summary)] if isinstance(body, list) else body
 
     return Mutation("active list padded", _ops("findActiveSessions"), response=on_json(edit))
+
+
+def available_counts_off(edit_entry: Callable[[dict[str, Any]], None]) -> Mutation:
+    """Each ``GET /machines/available`` entry edited by ``edit_entry``: slot_counts."""
+
+    def edit(request: Request, body: Any) -> Any:
+        for entry in body if isinstance(body, list) else []:
+            edit_entry(entry)
+        return body
+
+    return Mutation("available counts off", _ops("findAvailableMachines"), response=on_json(edit))
+
+
+def active_sessions_off() -> Mutation:
+    """A machine's ``active_sessions`` without its first holder (or with a stranger when it
+    has none), whatever ``assigned_sessions`` says: slot_counts."""
+
+    def edit(request: Request, body: Any) -> Any:
+        for machine in body if isinstance(body, list) else [body]:
+            if isinstance(machine, dict) and isinstance(machine.get("active_sessions"), list):
+                machine["active_sessions"] = machine["active_sessions"][1:] or ["stranger"]
+        return body
+
+    return Mutation(
+        "active_sessions off", _ops("listMachines", "getMachine"), response=on_json(edit)
+    )
 
 
 def drop_from_project_group() -> Mutation:
@@ -253,13 +301,13 @@ def serve_malformed_keys() -> Mutation:
     return Mutation("serves traversal keys", _ops("getEvidenceImage"), response=edit)
 
 
-def list_counters_off() -> Mutation:
-    """One capture too many in the diagnostics list's counters of finished sessions:
-    session_counters_match_evidence."""
+def list_counters_off(*, active: bool = False) -> Mutation:
+    """One capture too many in the diagnostics list's counters of finished sessions (of the
+    active ones only, with ``active``): session_counters_match_evidence."""
 
     def edit(request: Request, body: Any) -> Any:
         for item in body.get("data", {}).get("sessions", []):
-            if item.get("status") != "active":
+            if (item.get("status") == "active") is active:
                 item["total_captures"] += 1
                 item["failed_captures"] += 1
         return body
@@ -267,5 +315,45 @@ def list_counters_off() -> Mutation:
     return Mutation(
         "list counters off",
         _ops("listDiagnosticSessions", "listSessions"),
+        response=on_json(edit),
+    )
+
+
+def list_total_off(edit_total: Callable[[int, int], int]) -> Mutation:
+    """The diagnostics list's ``data.total`` as ``edit_total(total, sessions listed)``:
+    list_total."""
+
+    def edit(request: Request, body: Any) -> Any:
+        data = body.get("data", {})
+        data["total"] = edit_total(data["total"], len(data.get("sessions", [])))
+        return body
+
+    return Mutation(
+        "total off", _ops("listDiagnosticSessions", "listSessions"), response=on_json(edit)
+    )
+
+
+def replace_image_data(image: bytes, **fields: Any) -> Mutation:
+    """Every inline image (captures and pair slots) replaced by base64 of ``image``, and
+    ``fields`` set on the capture; its optional ``image_size_bytes`` left out, so that nothing
+    but the inline data differs from the image behind the proxy: image_data_jpeg."""
+
+    def swap(capture: Any) -> None:
+        if isinstance(capture, dict) and capture.get("image_data"):
+            capture["image_data"] = base64.b64encode(image).decode("ascii")
+            capture.pop("image_size_bytes", None)
+            capture.update(fields)
+
+    def edit(request: Request, body: Any) -> Any:
+        data = body.get("data", {})
+        for capture in data.get("captures", []):
+            swap(capture)
+        for name in ("before", "after"):
+            swap(data.get(name))
+        return body
+
+    return Mutation(
+        "other image_data",
+        _ops("getSessionEvidence", "getSessionEvidencePair"),
         response=on_json(edit),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from xml.etree import ElementTree as ET
 
 import httpx
 import pytest
@@ -16,7 +17,9 @@ from mockgate.apis.context import MockOptions
 from mockgate.core.clock import Clock
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.openapi.catalog import get_api
-from tests.proxy.upstreams import AGENTLENS_AUTH, broken_upstream
+from mockgate.proxy.report import to_json, write_report
+from tests.proxy.conftest import UPSTREAM as UPSTREAM_URL
+from tests.proxy.upstreams import AGENTLENS_AUTH, broken_upstream, refusing_upstream
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 DOCS_NOW = datetime(2026, 2, 20, 10, 10, tzinfo=UTC)  # the piorchestrator documents' moment
@@ -131,6 +134,61 @@ def test_a_malformed_request_is_forwarded_and_recorded_never_a_proxy_failure(
     assert violation.response == ()
 
 
+def test_malformed_requests_the_upstream_refuses_are_the_clients_not_the_upstreams(
+    through_proxy, tmp_path
+):
+    """A request the spec does not allow (answered 400, as it must be) and a path the spec does
+    not have (404): the client's, counted apart; the upstream conforms, in every report."""
+    client = through_proxy("agentlens", agentlens_mock(), strict=True)
+    statuses = [
+        client.get("/api/sessions?limit=abc", headers=AGENTLENS_AUTH).status_code,
+        client.get("/api/nope", headers=AGENTLENS_AUTH).status_code,
+        client.get("/api/sessions?limit=abc", headers=AGENTLENS_AUTH).status_code,
+        client.get("/api/sessions", params={"limit": 2}, headers=AGENTLENS_AUTH).status_code,
+    ]
+    assert statuses == [400, 404, 400, 200]
+    listed = client.get("/__mockgate/violations").json()
+    counts = ("exchanges", "upstream_violations", "client_requests_outside_contract")
+    assert tuple(listed[name] for name in counts) == (4, 0, 3)
+    assert [v["response"] for v in listed["violations"]] == [[], [], []]
+
+    store = client.proxy.violations
+    report = to_json(store, api="agentlens", upstream=UPSTREAM_URL, strict=True)
+    assert (report["verdict"], report["findings"]) == ("conforms", [])
+    assert set(report["operations"]["listSessions"]) == {"response_conforms"}
+    apart = report["skipped"]
+    assert apart[0].startswith("3 client request(s) outside the contract")
+    assert (
+        "client request outside the contract · listSessions: query parameter limit: Failed to "
+        "cast value to integer type: abc (2 request(s), e.g. GET /api/sessions?limit=abc -> 400)"
+    ) in apart
+    junit = tmp_path / "proxy.xml"
+    write_report(store, junit, api="agentlens", upstream=UPSTREAM_URL, strict=True, elapsed=1)
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("failures"), suite.get("errors")) == ("0", "0")
+    assert any("(not in spec)" in (s.get("message") or "") for s in suite.iter("skipped"))
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["recording", "strict"])
+def test_an_undeclared_refusal_of_a_malformed_request_is_not_held_against_the_upstream(
+    through_proxy, strict
+):
+    """The spec declares what answers a request in the contract: a 422 (no agentlens operation
+    declares it) for one outside it is the upstream's to choose; for one inside, a violation."""
+    client = through_proxy("agentlens", refusing_upstream(422), strict=strict)
+    malformed = client.get("/api/sessions?limit=abc", headers=AGENTLENS_AUTH)
+    assert malformed.status_code == 422  # passed on, --strict or not
+    (violation,) = client.proxy.violations
+    assert (violation.request != (), violation.response) == (True, ())
+
+    wellformed = client.get("/api/sessions?limit=5", headers=AGENTLENS_AUTH)
+    assert wellformed.status_code == (502 if strict else 422)
+    _, upstreams = client.proxy.violations
+    assert upstreams.request == ()
+    assert upstreams.response
+    assert client.proxy.violations.upstream_violations == 1
+
+
 def test_a_request_without_credentials_is_the_clients_violation(through_proxy):
     client = through_proxy("agentlens", agentlens_mock())
     assert client.get("/api/sessions").status_code == 401
@@ -176,6 +234,8 @@ def test_a_conformant_upstream_gives_no_violations(through_proxy):
     assert [r.status_code for r in requests] == [200, 200, 200, 404]
     assert client.get("/__mockgate/violations").json() == {
         "exchanges": 5,
+        "upstream_violations": 0,
+        "client_requests_outside_contract": 0,
         "violations": [],
         "dropped": 0,
     }
@@ -319,6 +379,8 @@ def test_the_violations_endpoint_is_the_proxys_own(through_proxy):
     assert client.delete("/__mockgate/violations").status_code == 204
     assert client.get("/__mockgate/violations").json() == {
         "exchanges": 0,
+        "upstream_violations": 0,
+        "client_requests_outside_contract": 0,
         "violations": [],
         "dropped": 0,
     }

@@ -137,7 +137,10 @@ def test_the_proxy_reports_a_non_conformant_upstream(upstream, tmp_path, stop, r
         assert process.wait(timeout=15) == 0
         rest = process.stdout.read()
         assert "agentlens violation 1: GET /api/sessions -> 200 [listSessions]" in rest
-        assert "mockgate proxy: 1 exchange(s), 1 violation(s)" in rest
+        assert (
+            "mockgate proxy: 1 exchange(s); the upstream does not conform (1 violation(s)); "
+            "client requests outside the contract: 0"
+        ) in rest
         assert f"report: {report_path}" in rest
         if report.endswith(".json"):
             assert json.loads(report_path.read_text("utf-8"))["violations"][0]["id"] == 1

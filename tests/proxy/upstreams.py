@@ -78,3 +78,13 @@ def broken_upstream(seen: list[dict[str, Any]] | None = None) -> Starlette:
             Route("/{rest:path}", anything, methods=["GET", "POST", "DELETE", "PUT"]),
         ]
     )
+
+
+def refusing_upstream(status: int) -> Starlette:
+    """Refuses every request with ``status``, in agentlens' error shape (``{error, status}``)."""
+
+    async def refuse(request: Request) -> Response:
+        return JSONResponse({"error": "Unprocessable request", "status": status}, status)
+
+    methods = ["GET", "POST", "PUT", "DELETE"]
+    return Starlette(routes=[Route("/{rest:path}", refuse, methods=methods)])

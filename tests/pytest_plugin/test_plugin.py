@@ -85,6 +85,37 @@ def test_a_refused_credential_fails_the_suite_item_saying_why(pytester, live_age
     result.stdout.fnmatch_lines(["*the credential was refused*"])
 
 
+INTERRUPTING_CONFTEST = """
+from mockgate.contracts import runner
+
+_original = runner.run_conformance
+
+
+def _interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+def pytest_configure(config):
+    runner.run_conformance = _interrupted
+
+
+def pytest_unconfigure(config):
+    runner.run_conformance = _original
+"""
+
+
+def test_ctrl_c_during_the_suite_interrupts_pytest_and_passes_no_check(pytester, live_agentlens):
+    pytester.makeconftest(INTERRUPTING_CONFTEST)
+    result = pytester.runpytest(
+        *("-p", "no:cacheprovider", "--mockgate-api", "agentlens"),
+        *("--mockgate-base-url", live_agentlens, "--mockgate-api-key", "als_mockgate_dev_key"),
+        no_reraise_ctrlc=True,  # pytester would pass the inner run's Ctrl-C on to this run
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*KeyboardInterrupt*"])
+    assert result.parseoutcomes().get("passed", 0) == 0
+
+
 def test_ini_keys_configure_the_suite(pytester):
     pytester.makeini("[pytest]\nmockgate_api = agentlens\n")
     pytester.makepyfile("def test_nothing():\n    pass\n")

@@ -4,12 +4,13 @@ order of reports):
 - `common`: page_size_bound
 - `paging`: paging_clamp, page_walk
 - `filters`: filter_match
+- `totals`: list_total
 - `auth`: auth_required
 - `agentlens`: hash_chain, session_counters
 - `fasting`: completed_only, newest_first, user_isolation
 - `state_tracking/` (a package, one module per group): error_envelope, rate_limit_headers,
-  session_state_machine, task_lifecycle, slot_conflict, stalled_reactivation,
-  stale_consistency, grouping_consistency
+  rate_limit_coverage, session_state_machine, task_lifecycle, slot_conflict, slot_counts,
+  stalled_reactivation, stale_consistency, grouping_consistency
 - `piorchestrator`: evidence_summary, pair_consistency, image_data_jpeg,
   optional_fields_not_null, session_counters_match_evidence, pair_matches_evidence, image_proxy
 
@@ -21,6 +22,7 @@ proven by a test that runs it against a deliberately broken server (``tests/cont
 from mockgate.contracts.checks import common  # noqa: F401
 from mockgate.contracts.checks import paging  # noqa: F401
 from mockgate.contracts.checks import filters  # noqa: F401
+from mockgate.contracts.checks import totals  # noqa: F401
 from mockgate.contracts.checks import auth  # noqa: F401
 from mockgate.contracts.checks import agentlens  # noqa: F401
 from mockgate.contracts.checks import fasting  # noqa: F401

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from mockgate.contracts.registry import probe, response_check
+from mockgate.contracts.registry import NotApplicable, probe, response_check
 from mockgate.contracts.session import ProbeSession
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
@@ -50,6 +50,7 @@ _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
 _MAX_INDEX = 2**32 - 2  # the largest array index: such keys come first, in numeric order
 _ERROR_SEVERITIES = frozenset({"error", "critical"})
 _COUNTER_SESSIONS = 20  # sessions whose counters one run compares with their timelines
+_MAX_COUNTER_PROBLEMS = 4  # problems one finding about a listed session names
 
 
 # --- JSON.stringify, independently -----------------------------------------------------------
@@ -258,17 +259,15 @@ def hash_chain(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     placeholder hashes (not 64 lower-case hex digits, like the document's `abc123...`) are not
     judged.
     """
-    if exchange.operation_id != "getSessionTimeline" or exchange.status != 200:
-        return
-    body = exchange.json
-    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
-        return
+    body = exchange.json if exchange.operation_id == "getSessionTimeline" else None
+    if exchange.status != 200 or not isinstance(body, dict):
+        raise NotApplicable
     claimed = body.get("chainValid")
-    if not isinstance(claimed, bool):
-        return
+    if not isinstance(body.get("events"), list) or not isinstance(claimed, bool):
+        return  # the schema checks report a timeline without them
     verdict = verify_chain(body["events"])
     if not verdict.judgeable:
-        return
+        raise NotApplicable  # placeholder hashes
     if claimed and not verdict.may_be_valid:
         shown = "; ".join(verdict.problems[:3])
         more = len(verdict.problems) - 3
@@ -299,17 +298,23 @@ class _Counts:
     tool_calls: int
     errors_surely: int  # errors under every reading of "error events"
     errors_maybe: int  # errors under some reading
+    # LLM calls: the spec counts `llm_call` events, the real server `llm_response` ones (the two
+    # agree once every call is answered); the fewer and the more of the two.
+    llm_calls: tuple[int, int] = (0, 0)
 
 
 def _count(events: Sequence[Mapping[str, Any]]) -> _Counts:
     tool_calls = sum(e.get("eventType") == "tool_call" for e in events)
     severe = [e.get("severity") in _ERROR_SEVERITIES for e in events]
     tool_error = [e.get("eventType") == "tool_error" for e in events]
+    calls = sum(e.get("eventType") == "llm_call" for e in events)
+    answers = sum(e.get("eventType") == "llm_response" for e in events)
     return _Counts(
         events=len(events),
         tool_calls=tool_calls,
         errors_surely=sum(s and t for s, t in zip(severe, tool_error, strict=True)),
         errors_maybe=sum(s or t for s, t in zip(severe, tool_error, strict=True)),
+        llm_calls=(min(calls, answers), max(calls, answers)),
     )
 
 
@@ -330,11 +335,24 @@ def _whole(session: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> b
 
 
 _COUNTERS = ("eventCount", "toolCallCount", "errorCount")
+_LLM_CALLS = "llmCallCount"  # optional in the spec: judged where a server sends it
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """A session's timeline as read between two reads of the session, and the session's own
+    counters when both reads agreed on them (None when they moved or are unusable)."""
+
+    exchange: Exchange
+    events: list[dict[str, Any]]
+    counts: _Counts
+    own: dict[str, int] | None
 
 
 @probe("session_counters", apis=("agentlens",))
 def session_counters(session: ProbeSession) -> Iterator[Finding]:
-    """A session's `eventCount`, `toolCallCount` and `errorCount` agree with its timeline.
+    """A session's `eventCount`, `toolCallCount`, `errorCount` and (when sent)
+    `llmCallCount` agree with its timeline, in `GET /api/sessions/{id}` and in the list alike.
 
     The rule, decided with care: the spec says the timeline holds all events of the session,
     but the document's own example shows a session counting 47 events next to a 2-event
@@ -345,32 +363,39 @@ def session_counters(session: ProbeSession) -> Iterator[Finding]:
     `session_started` whose `prevHash` is null, every later `prevHash` links to the event
     before, and a session that is no longer active has its `session_ended`. "Error events" is
     not defined; `errorCount` must then lie between the events that are errors under every
-    reading and those under any (severity `error`/`critical` or type `tool_error`). The
-    session is read before and after its timeline; a session whose counters moved meanwhile
-    (still receiving events) is not judged.
+    reading and those under any (severity `error`/`critical` or type `tool_error`).
+    `llmCallCount` counts `llm_call` events; the real server counts `llm_response` ones (they
+    come in pairs), so anything between the two counts is accepted. The session is read before
+    and after its timeline; a session whose counters moved meanwhile (still receiving events)
+    is not judged.
+
+    The list (`GET /api/sessions?limit=20`) is read before and after the sessions: a listed
+    session whose counters are the same in both lists, and whose own counters held around its
+    timeline, shows the session's own counters (and is held to its timeline alike).
     """
-    listing = session.call("listSessions", query={"limit": _COUNTER_SESSIONS})
-    found = listing.json.get("sessions") if isinstance(listing.json, dict) else None
-    if listing.status != 200 or not isinstance(found, list):
+    query = {"limit": _COUNTER_SESSIONS}
+    listing = session.call("listSessions", query=query)
+    listed = _listed(listing)
+    if listed is None:
         return
-    ids = [s["id"] for s in found if isinstance(s, dict) and isinstance(s.get("id"), str)]
-    for sid in ids[:_COUNTER_SESSIONS]:
+    timelines: dict[str, _Timeline] = {}
+    for sid in list(listed)[:_COUNTER_SESSIONS]:
         before = session.call("getSession", path_params={"id": sid})
         timeline = session.call("getSessionTimeline", path_params={"id": sid})
         after = session.call("getSession", path_params={"id": sid})
+        events = timeline.json.get("events") if isinstance(timeline.json, dict) else None
         if before.status != 200 or after.status != 200 or timeline.status != 200:
             continue
-        record = before.json if isinstance(before.json, dict) else {}
-        again = after.json if isinstance(after.json, dict) else {}
-        counters = {name: record.get(name) for name in _COUNTERS}
-        if counters != {name: again.get(name) for name in _COUNTERS}:
-            continue  # still receiving events
-        if not _all_integers(counters):
-            continue  # the schema checks report a missing or mistyped counter
-        events = timeline.json.get("events") if isinstance(timeline.json, dict) else None
         if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
             continue
-        problems = _judge_counters(counters, _count(events), whole=_whole(record, events))
+        record = before.json if isinstance(before.json, dict) else {}
+        own = _counters_of(record)
+        if own != _counters_of(after.json):
+            own = None  # still receiving events
+        read = timelines[sid] = _Timeline(timeline, events, _count(events), own)
+        if own is None:
+            continue
+        problems = _judge_counters(own, read.counts, whole=_whole(record, events))
         if problems:
             yield Finding.from_exchanges(
                 "session_counters",
@@ -378,6 +403,64 @@ def session_counters(session: ProbeSession) -> Iterator[Finding]:
                 before,
                 timeline,
                 operation="getSession",
+            )
+    session.not_judged("getSessionTimeline")  # the evidence, not judged itself
+    relisting = session.call("listSessions", query=query)
+    yield from _list_counters(listing, relisting, listed, _listed(relisting) or {}, timelines)
+
+
+def _listed(exchange: Exchange) -> dict[str, dict[str, Any]] | None:
+    """The sessions of a 200 list answer by id; None for any other answer."""
+    found = exchange.json.get("sessions") if isinstance(exchange.json, dict) else None
+    if exchange.status != 200 or not isinstance(found, list):
+        return None
+    return {s["id"]: s for s in found if isinstance(s, dict) and isinstance(s.get("id"), str)}
+
+
+def _counters_of(record: Any) -> dict[str, int] | None:
+    """The counters ``record`` carries: the three required ones (None when one is missing or
+    not an integer: the schema checks report that) and `llmCallCount` when it is sent."""
+    if not isinstance(record, Mapping):
+        return None
+    found = {name: record.get(name) for name in _COUNTERS}
+    if not _all_integers(found):
+        return None
+    counters = dict(found)
+    llm = record.get(_LLM_CALLS)
+    if isinstance(llm, int) and not isinstance(llm, bool):
+        counters[_LLM_CALLS] = llm
+    return counters
+
+
+def _list_counters(
+    listing: Exchange,
+    relisting: Exchange,
+    first: Mapping[str, Mapping[str, Any]],
+    second: Mapping[str, Mapping[str, Any]],
+    timelines: Mapping[str, _Timeline],
+) -> Iterator[Finding]:
+    """The listed counters of the sessions whose own counters held around their timeline,
+    where both lists agree too (counters only grow, so nothing moved in between)."""
+    for sid, read in timelines.items():
+        counters = _counters_of(first[sid])
+        if read.own is None or counters is None or counters != _counters_of(second.get(sid)):
+            continue  # still receiving events, moved between the two lists, or gone
+        if counters == read.own:
+            continue  # the session's own counters, judged as such
+        problems = _judge_counters(counters, read.counts, whole=_whole(first[sid], read.events))
+        problems += [
+            f"the list gives {name} {counters[name]}, the session itself {read.own[name]}"
+            for name in counters
+            if name in read.own and counters[name] != read.own[name]
+        ]
+        if problems:
+            yield Finding.from_exchanges(
+                "session_counters",
+                f"session {sid!r} as listed: " + "; ".join(problems[:_MAX_COUNTER_PROBLEMS]),
+                listing,
+                read.exchange,
+                relisting,
+                operation="listSessions",
             )
 
 
@@ -405,6 +488,14 @@ def _judge_counters(counters: Mapping[str, int], counts: _Counts, *, whole: bool
             f"errorCount is {errors}, but {scope} holds only {counts.errors_maybe} events that "
             "are errors by type (tool_error) or severity (error/critical)"
         )
-    if tools > events or errors > events:
+    llm = counters.get(_LLM_CALLS)
+    low, high = counts.llm_calls
+    if llm is not None and (llm < low or (whole and llm > high)):
+        allowed = f"from {low} to {high}" if whole else f"at least {low}"
+        problems.append(
+            f"llmCallCount is {llm}, but {scope} makes it {allowed} (its llm_call and "
+            "llm_response events)"
+        )
+    if tools > events or errors > events or (llm is not None and llm > events):
         problems.append(f"a counter exceeds eventCount {events}")
     return problems

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from mockgate.contracts.checks.support import effective_limit, record_lists
-from mockgate.contracts.registry import response_check
+from mockgate.contracts.registry import NotApplicable, response_check
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
 
@@ -16,13 +16,16 @@ ALL_APIS = ("agentlens", "fasting", "piorchestrator", "state-tracking")
 def page_size_bound(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     """A list never holds more records than the page size asked for (after the documented
     clamping) nor more than the documented maximum."""
-    if exchange.status != 200 or exchange.json is None:
-        return
     op = api.operation_by_id(exchange.operation_id)
-    for param in op.get("parameters", []):
-        limit = param.get("x-mockgate-limit")
-        if not limit or "maximum" not in limit or param["name"] == "offset":
-            continue
+    sizes = [
+        param
+        for param in op.get("parameters", [])
+        if "maximum" in param.get("x-mockgate-limit", {}) and param["name"] != "offset"
+    ]
+    if not sizes or exchange.status != 200 or exchange.json is None:
+        raise NotApplicable
+    for param in sizes:
+        limit = param["x-mockgate-limit"]
         allowed = effective_limit(exchange.query.get(param["name"]), limit)
         for path, items in record_lists(exchange.json):
             if len(items) > allowed:

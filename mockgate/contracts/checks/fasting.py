@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mockgate.contracts.checks.support import parse_instant, records
-from mockgate.contracts.registry import probe, response_check
+from mockgate.contracts.registry import NotApplicable, probe, response_check
 from mockgate.contracts.session import ProbeSession
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
@@ -32,7 +32,7 @@ def completed_only(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     before its `startedAt`."""
     page = _page(exchange)
     if page is None:
-        return
+        raise NotApplicable
     reported = 0
     for index, record in enumerate(page):
         if not isinstance(record, Mapping) or reported >= _MAX_REPORTED:
@@ -55,7 +55,7 @@ def newest_first(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     may come in any order)."""
     page = _page(exchange)
     if page is None:
-        return
+        raise NotApplicable
     starts = [
         (index, record.get("id"), parse_instant(record.get("startedAt")))
         for index, record in enumerate(page)

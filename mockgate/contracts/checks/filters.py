@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockgate.contracts.checks.support import parse_instant, record_id, records
-from mockgate.contracts.registry import response_check
+from mockgate.contracts.registry import NotApplicable, response_check
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
 
@@ -82,12 +82,11 @@ def filter_match(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     the filtered field is not judged.
     """
     filters = FILTERS.get(api.name, {}).get(exchange.operation_id)
-    if not filters or not 200 <= exchange.status < 300:
-        return
-    found = records(exchange.json)
-    if found is None:
-        return
+    found = records(exchange.json) if filters and 200 <= exchange.status < 300 else None
+    if not filters or found is None:
+        raise NotApplicable
     where, items = found
+    judged = False
     for flt in filters:
         raw = exchange.query.get(flt.param)
         if raw is None or isinstance(raw, list | tuple | dict) or str(raw).strip() == "":
@@ -95,6 +94,7 @@ def filter_match(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
         matcher = _MATCHERS[flt.rule](str(raw))
         if matcher is None:
             continue  # a value no rule can be derived from (e.g. not a date-time)
+        judged = True
         wrong = [
             (index, record)
             for index, record in enumerate(items)
@@ -110,6 +110,8 @@ def filter_match(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
             )
         if len(wrong) > _MAX_REPORTED:
             yield f"... and {len(wrong) - _MAX_REPORTED} more records not matching {flt.param}"
+    if not judged:
+        raise NotApplicable  # the request asked for no filter
 
 
 def _shown(record: Mapping[str, Any], flt: Filter) -> str:

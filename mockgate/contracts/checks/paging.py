@@ -111,6 +111,7 @@ def paging_clamp(session: ProbeSession) -> Iterator[Finding]:
             continue
         baseline = session.call(op.operation_id)
         if not 200 <= baseline.status < 300:
+            session.not_judged(op.operation_id)
             continue
         size = size_param(api, op.operation_id)
         for param in params:

@@ -12,12 +12,13 @@ import base64
 import binascii
 import io
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from mockgate.contracts.registry import probe, response_check
+from mockgate.contracts.registry import NotApplicable, probe, response_check
 from mockgate.contracts.session import ProbeSession
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
@@ -93,7 +94,7 @@ def evidence_summary(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     captures = data.get("captures")
     summary = data.get("summary")
     if not isinstance(captures, list) or not isinstance(summary, Mapping):
-        return
+        raise NotApplicable
     expected = expected_summary([c for c in captures if isinstance(c, Mapping)])
     for name in SUMMARY_FIELDS:
         if name in summary and summary[name] != expected[name]:
@@ -132,7 +133,7 @@ def pair_consistency(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     """
     data = _data(exchange, "getSessionEvidencePair")
     if "before" not in data or "after" not in data or "pair_status" not in data:
-        return
+        raise NotApplicable
     slots = {name: data[name] for name in ("before", "after")}
     filled = [name for name, slot in slots.items() if isinstance(slot, Mapping)]
     expected = ("missing", "incomplete", "complete")[len(filled)]
@@ -162,8 +163,42 @@ def jpeg_problems(image_data: str, size: Any = None, *, label: str = "image_data
         yield f"{label} does not decode to a JPEG: it starts {decoded[:4].hex(' ')}, not ff d8"
     elif not decoded.rstrip(b"\x00").endswith(_EOI):
         yield f"{label} decodes to a JPEG without its end marker (ff d9): truncated"
+    else:
+        broken = _undecodable(decoded)
+        if broken is not None:
+            yield f"{label} has a JPEG's start and end markers but is no JPEG image: {broken}"
     if isinstance(size, int) and not isinstance(size, bool) and len(decoded) != size:
         yield f"{label} decodes to {len(decoded)} bytes, but image_size_bytes is {size}"
+
+
+def _undecodable(data: bytes) -> str | None:
+    """Why a JPEG decoder refuses ``data``, or None when it decodes it (every byte is read;
+    the pixels at an eighth of the size, to keep a 5 MB image cheap)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=("JPEG",)) as picture:
+                picture.draft("RGB", (picture.width // 8 or 1, picture.height // 8 or 1))
+                picture.load()
+    except Image.DecompressionBombError:
+        return None  # too many pixels to decode here: the markers and the size are judged
+    except UnidentifiedImageError:
+        return "a JPEG decoder does not recognise it"  # (Pillow's message names an address)
+    except (OSError, ValueError, SyntaxError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def _short_problems(image_data: str, label: str) -> Iterator[str]:
+    """What is wrong with a value too short to hold any JPEG (the document's placeholder is
+    one): reported only when it is valid base64 of bytes that are not a JPEG's beginning."""
+    raw = _WHITESPACE.sub(b"", image_data.encode("ascii", "replace"))
+    try:
+        decoded = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return  # not base64: a placeholder such as the document's `/9j/4AAQSkZJRg...`
+    if not decoded.startswith(_SOI):
+        yield f"{label} {image_data.strip()!r} decodes to {decoded[:8]!r}, not a JPEG (ff d8 ...)"
 
 
 def _captures(exchange: Exchange) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -182,31 +217,37 @@ def _captures(exchange: Exchange) -> Iterator[tuple[str, Mapping[str, Any]]]:
 @response_check("image_data_jpeg", apis=API)
 def image_data_jpeg(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     """Inline images are JPEGs of the stated size: a capture's (or pair slot's) `image_data`
-    is standard base64 whose bytes start with the JPEG start marker (FF D8) and end with its
-    end marker (FF D9), and number exactly `image_size_bytes` when that is given.
+    is standard base64 whose bytes start with the JPEG start marker (FF D8), end with its end
+    marker (FF D9), decode as a JPEG image, and number exactly `image_size_bytes` when that is
+    given. The document calls `image_data` a "Base64-encoded JPEG" and the dashboard renders
+    it as `data:image/jpeg;base64,...`, whatever a capture's `content_type` says.
 
-    Only values longer than 100 characters are judged: the document's own example is the
-    truncated placeholder `/9j/4AAQSkZJRg...`, and an empty string means "no inline image". A
-    longer value that is not base64 is reported (no image fits in 100 characters, and the
-    dashboard would render it broken). Whitespace and missing `=` padding are tolerated, as
-    browsers decode such data URLs; zero bytes after the end marker too (some camera drivers
-    pad frames). Captures whose `content_type` is given and is not `image/jpeg` are not
-    judged.
+    A value of 100 characters or fewer cannot hold a JPEG: the document's own example is the
+    truncated placeholder `/9j/4AAQSkZJRg...`, so such a value is reported only when it is
+    base64 of bytes that do not begin a JPEG; an empty string means "no inline image". A
+    longer value that is not base64 is reported (the dashboard would render it broken).
+    Whitespace and missing `=` padding are tolerated, as browsers decode such data URLs; zero
+    bytes after the end marker too (some camera drivers pad frames).
     """
-    reported = 0
+    reported = judged = 0
     for where, capture in _captures(exchange):
         data = capture.get("image_data")
-        if not isinstance(data, str) or len(data.strip()) <= _JUDGED_LENGTH:
-            continue
-        kind = capture.get("content_type")
-        if isinstance(kind, str) and kind.split(";")[0].strip().lower() != "image/jpeg":
-            continue
-        for problem in jpeg_problems(
-            data, capture.get("image_size_bytes"), label=f"{where}.image_data"
-        ):
+        if not isinstance(data, str) or not data.strip():
+            continue  # no inline image
+        label = f"{where}.image_data"
+        if len(data.strip()) <= _JUDGED_LENGTH:
+            problems = list(_short_problems(data, label))
+            if not problems:
+                continue  # a placeholder: nothing to judge
+        else:
+            problems = list(jpeg_problems(data, capture.get("image_size_bytes"), label=label))
+        judged += 1
+        for problem in problems:
             if reported < _MAX_REPORTED:
                 yield problem
             reported += 1
+    if not judged:
+        raise NotApplicable  # no inline image here
 
 
 # --- optional_fields_not_null --------------------------------------------------------------------
@@ -221,13 +262,13 @@ def optional_fields_not_null(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     Fields the spec does not describe (extra fields are allowed) are not judged.
     """
     if exchange.json is None:
-        return
+        raise NotApplicable
     try:
         schema = api.response_schema(exchange.method, exchange.path, exchange.status)
     except KeyError:
-        return
+        raise NotApplicable from None  # an undeclared status: the status check reports it
     if not schema:
-        return
+        raise NotApplicable
     nulls = list(_nulls(exchange.json, schema, "body"))
     for path in nulls[:_MAX_REPORTED]:
         yield f"{path} is null: the spec does not make it nullable (omit it instead)"
@@ -294,21 +335,33 @@ def session_counters_match_evidence(session: ProbeSession) -> Iterator[Finding]:
     `pair_complete`) equal the `summary` of that session's evidence: both are the session's
     counters.
 
-    Only finished sessions (`complete`, `failed`, `partial`) are compared, up to ten of them:
-    an active one may take a capture between the two reads. (The documents' own examples
-    disagree here - the list counts 4 captures for `sess-abc123`, the evidence example shows
-    2 - which the spec records as examples that are not mutually consistent, not as a rule.)
+    Up to ten sessions are compared, active ones (up to five) among them: the list is read
+    before and after their evidence, and a session whose counters differ between the two lists
+    (it took a capture meanwhile) is not judged; counters only grow, so one that did not move
+    held while its evidence was read. (The documents' own examples disagree here - the list
+    counts 4 captures for `sess-abc123`, the evidence example shows 2 - which the spec records
+    as examples that are not mutually consistent, not as a rule.)
     """
     listing, sessions = _sessions(session)
     if listing is None:
         return
     by_id = {s["session_id"]: s for s in sessions if isinstance(s.get("session_id"), str)}
-    for sid in _finished(sessions):
-        evidence = session.call("getSessionEvidence", path_params={"sessionId": sid})
-        summary = _data(evidence, "getSessionEvidence").get("summary")
-        if not isinstance(summary, Mapping):
-            continue
-        listed = by_id[sid]
+    evidence = {
+        sid: session.call("getSessionEvidence", path_params={"sessionId": sid})
+        for sid in _sampled(sessions)
+    }
+    relisting = session.call(listing.operation_id, query={"limit": 100})
+    again = _object(_object(relisting.json).get("data")).get("sessions")
+    second = {
+        s.get("session_id"): s for s in (again if isinstance(again, list) else []) if _object(s)
+    }
+    for sid, read in evidence.items():
+        summary = _data(read, "getSessionEvidence").get("summary")
+        listed, relisted = by_id[sid], _object(second.get(sid))
+        if not isinstance(summary, Mapping) or any(
+            listed.get(name) != relisted.get(name) for name in SUMMARY_FIELDS
+        ):
+            continue  # no summary, or the session moved (or left the list) meanwhile
         differ = [
             f"{name} {listed[name]!r} in the list, {summary[name]!r} in the evidence"
             for name in SUMMARY_FIELDS
@@ -319,8 +372,20 @@ def session_counters_match_evidence(session: ProbeSession) -> Iterator[Finding]:
                 "session_counters_match_evidence",
                 f"session {sid!r} ({listed.get('status')}): " + "; ".join(differ[:_MAX_REPORTED]),
                 listing,
-                evidence,
+                read,
+                relisting,
+                operation=listing.operation_id,
             )
+
+
+def _sampled(sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Up to ten sessions: the active ones first (at most five), then finished ones."""
+    active = [
+        s["session_id"]
+        for s in sessions
+        if s.get("status") not in FINISHED and isinstance(s.get("session_id"), str)
+    ][: _SESSIONS // 2]
+    return active + _finished(sessions)[: _SESSIONS - len(active)]
 
 
 @probe("pair_matches_evidence", apis=API)
@@ -455,7 +520,9 @@ def _image_problems(image: Exchange, capture: Mapping[str, Any]) -> list[str]:
         with Image.open(io.BytesIO(image.content)) as picture:
             kind = picture.format
             picture.load()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError:  # (Pillow's message names a memory address: not shown)
+        problems.append(f"the {len(image.content)} bytes are no image a decoder recognises")
+    except (OSError, ValueError, SyntaxError) as exc:
         problems.append(f"the {len(image.content)} bytes do not decode as an image ({exc})")
     else:
         if kind != "JPEG":

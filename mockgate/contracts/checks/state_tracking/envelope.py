@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from mockgate.contracts.checks.state_tracking.answers import API
 from mockgate.contracts.checks.support import parse_instant
-from mockgate.contracts.registry import response_check
+from mockgate.contracts.registry import NotApplicable, response_check
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
 
@@ -47,14 +47,12 @@ def error_envelope(exchange: Exchange, api: ApiSpec) -> Iterator[str]:
     ignored. Bodies that are not JSON are not judged, nor statuses whose declared body is not
     the envelope (the `503` of `/health/ready`).
     """
-    if exchange.status < 400:
-        return
     body = exchange.json
-    if body is None:
-        return
+    if exchange.status < 400 or body is None:
+        raise NotApplicable
     declared = _declared_schema(api, exchange)
     if declared is not None and "statusCode" not in _properties(declared):
-        return  # the operation declares its own body for this status
+        raise NotApplicable  # the operation declares its own body for this status
     if not isinstance(body, Mapping):
         yield f"the {exchange.status} body is {type(body).__name__}, not the error envelope"
         return

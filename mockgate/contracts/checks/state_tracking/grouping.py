@@ -35,8 +35,10 @@ def grouping_consistency(session: ProbeSession) -> Iterator[Finding]:
     Progress (`GET /sessions/{id}/tasks`, for up to five sessions): every group's `count` is the
     length of its `tasks`, each task of that status and session, `total_tasks` the sum,
     `completed_tasks` and `failed_tasks` their groups' counts, `progress_percentage`
-    `completed / total * 100` (0 without tasks) to within 1 (it may be rounded); and between two
-    agreeing reads of `GET /tasks?session_id=`, the groups hold exactly those tasks.
+    `completed / total * 100` (0 without tasks) to within 1 (it may be rounded), and the real
+    server's `stats`, where sent, agreeing with the groups (its `total`, each status's count and
+    `completion_percentage` likewise); and between two agreeing reads of
+    `GET /tasks?session_id=`, the groups hold exactly those tasks.
     """
     query = {"limit": LIST_LIMIT}
     listing = session.call("listSessions", query=query)

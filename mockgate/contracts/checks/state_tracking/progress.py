@@ -5,7 +5,7 @@ check is registered here."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["EXTRA_STATUSES", "TASK_STATUSES", "progress_problems"]
 
@@ -65,13 +65,28 @@ def progress_problems(sid: str, body: Mapping[str, Any]) -> list[str]:
 
 
 def _stats_problems(stats: Any, counts: Mapping[str, int], total: int) -> list[str]:
-    """The real server's optional ``stats`` (``total`` and a count per status) against the
-    groups: a server need not send it, but one that does must agree with itself."""
+    """The real server's optional ``stats`` (``total``, a count per status and
+    ``completion_percentage``) against the groups: a server need not send it, but one that
+    does must agree with itself. The percentage is ``completed / total * 100`` rounded to a
+    whole number (the spec: as JavaScript's ``Math.round``; any rounding is accepted, as for
+    ``progress_percentage``), 0 without tasks."""
     if not isinstance(stats, dict):
         return []
     wanted = {"total": total, **counts}
-    return [
+    problems = [
         f"stats.{name} is {stats[name]!r}; by_status holds {count}"
         for name, count in wanted.items()
         if isinstance(stats.get(name), int) and stats[name] != count
     ]
+    percentage = stats.get("completion_percentage")
+    exact = 100 * counts["completed"] / total if total else 0.0
+    if _number(percentage) and abs(percentage - exact) >= 1:
+        problems.append(
+            f"stats.completion_percentage is {percentage}; {counts['completed']} of {total} "
+            f"tasks completed is {exact:.2f}"
+        )
+    return problems
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
