@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from mockgate.contracts.leniency import limit_refusal, violates_only_lenient
+from mockgate.contracts.pacing import Pacer, operation_key
 from mockgate.contracts.registry import CHECKS, ResponseCheck, checks_for, judge
 from mockgate.contracts.tally import exchanges_of, judged, spend
 from mockgate.openapi.catalog import ApiSpec
@@ -68,8 +69,10 @@ def run_conformance(
     base_url: str | None = None,
     app: Any = None,
     progress: Callable[[str], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> None:
-    """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds.
+    """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds;
+    ``pacer`` keeps its requests within the target's rate limits.
 
     Ctrl-C raises ``KeyboardInterrupt`` once the engine has stopped, what it found until then
     in ``report``."""
@@ -82,7 +85,7 @@ def run_conformance(
         schema = schema.include(method=["GET", "HEAD", "OPTIONS"])
     stream = from_schema(schema).execute()
     interrupted = False
-    with _running(schema, api):
+    with _running(schema, api, pacer or Pacer()):
         try:
             for event in stream:
                 if progress is not None and isinstance(event, events.ScenarioStarted):
@@ -238,22 +241,27 @@ def _public(name: str) -> str:
 # --- adapters: mockgate's response checks as schemathesis checks ----------------------------
 
 _APIS: dict[int, ApiSpec] = {}
+_PACERS: dict[int, Pacer] = {}
 _installed = threading.Lock()
 _adapters_ready = False
 
 
 class _running:
-    """Makes the run's ``ApiSpec`` visible to the adapters while the engine runs."""
+    """Makes the run's ``ApiSpec`` and pacer visible to the adapters and hooks while the
+    engine runs."""
 
-    def __init__(self, schema: Any, api: ApiSpec) -> None:
+    def __init__(self, schema: Any, api: ApiSpec, pacer: Pacer) -> None:
         self.key = id(schema)
         self.api = api
+        self.pacer = pacer
 
     def __enter__(self) -> None:
         _APIS[self.key] = self.api
+        _PACERS[self.key] = self.pacer
 
     def __exit__(self, *exc: object) -> None:
         _APIS.pop(self.key, None)
+        _PACERS.pop(self.key, None)
 
 
 def _install_adapters() -> None:
@@ -268,7 +276,33 @@ def _install_adapters() -> None:
         schemathesis.check(_negative_data_rejection_adapter())
         schemathesis.check(_positive_data_acceptance_adapter())
         schemathesis.check(_use_after_free_adapter())
+        schemathesis.hook("before_call")(_pace)
+        schemathesis.hook("after_call")(_heed)
         _adapters_ready = True
+
+
+# The engine's hooks are the one place every request of every phase passes, in-process or over
+# the network. They can delay a request but not resend one: a 429 that gets through is judged
+# as it is (the specs declare it), and the operation's next request waits out its Retry-After.
+# (schemathesis' own `rate-limit: auto` resends, but judges each 429 too and waits outside any
+# budget: up to three minutes a case against an exhausted hourly limit.)
+
+
+def _pace(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    pacer = _PACERS.get(id(case.operation.schema))
+    if pacer is not None:
+        pacer.before(operation_key(case.method, case.operation.path))
+
+
+def _heed(context: Any, case: Any, response: Any) -> None:
+    pacer = _PACERS.get(id(case.operation.schema))
+    if pacer is None:
+        return
+    headers = {k.lower(): _first(v) for k, v in response.headers.items()}
+    key = operation_key(case.method, case.operation.path)
+    delay = pacer.observe(key, response.status_code, headers)
+    if delay is not None:
+        pacer.sleep(delay)
 
 
 def _adapter(name: str, function: ResponseCheck) -> Callable[..., bool | None]:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from mockgate.contracts.conformance import BUILTIN_DOCS, ConformanceOptions, run_conformance
+from mockgate.contracts.pacing import Pacer
 from mockgate.contracts.registry import checks_for
 from mockgate.contracts.session import ProbeSession, RateLimited, ReadOnly
 from mockgate.openapi.catalog import get_api
@@ -48,9 +49,11 @@ def verify(
     options: VerifyOptions | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> Report:
     """Every way ``target`` departs from the contract of ``target.api``; ``progress`` hears
-    what is being checked. A ``KeyboardInterrupt`` (Ctrl-C) ends the run early with what was
+    what is being checked; ``pacer`` keeps the run within the target's rate limits (by
+    default on the real clock). A ``KeyboardInterrupt`` (Ctrl-C) ends the run early with what was
     found until then and ``Report.interrupted`` saying where it stopped."""
     options = _seeded(options or VerifyOptions())
     api = get_api(target.api)
@@ -65,6 +68,8 @@ def verify(
     )
     started = time.monotonic()
     where = "the credential check"
+    # One pacer for the whole run: the engine and the probes draw on the same buckets.
+    pacer = pacer or Pacer()
 
     def heard(text: str) -> None:
         nonlocal where
@@ -74,7 +79,7 @@ def verify(
 
     try:
         with _client(target) as client:
-            refused = _credentials_refused(target, client)
+            refused = _credentials_refused(target, client, pacer)
         if refused:
             # Every protected request would be refused: a "pass" would mean nothing.
             report.errors.append(refused)
@@ -87,10 +92,11 @@ def verify(
                 base_url=target.base_url,
                 app=target.app,
                 progress=heard,
+                pacer=pacer,
             )
             if options.probes:
                 with _client(target) as client:
-                    _run_probes(target, client, report, options.conformance, heard)
+                    _run_probes(target, client, report, options.conformance, heard, pacer)
     except KeyboardInterrupt:
         report.interrupted = f"during {where}"
     report.elapsed = time.monotonic() - started
@@ -106,7 +112,7 @@ def _seeded(options: VerifyOptions) -> VerifyOptions:
     return replace(options, conformance=replace(options.conformance, seed=seed))
 
 
-def _credentials_refused(target: Target, client: httpx.Client) -> str | None:
+def _credentials_refused(target: Target, client: httpx.Client, pacer: Pacer) -> str | None:
     """Why the suite cannot judge the protected operations, or None when it can."""
     api = get_api(target.api)
     if not api.document.get("security"):
@@ -125,7 +131,9 @@ def _credentials_refused(target: Target, client: httpx.Client) -> str | None:
         return None
     if not target.credentials:
         return f"{target.api} requires credentials: pass --api-key (or --mockgate-api-key)"
-    session = ProbeSession(api, client, credentials=target.credentials, headers=target.headers)
+    session = ProbeSession(
+        api, client, credentials=target.credentials, headers=target.headers, pacer=pacer
+    )
     try:
         exchange = session.call(probe_op.operation_id)
     except RateLimited:
@@ -153,6 +161,7 @@ def _run_probes(
     report: Report,
     options: ConformanceOptions,
     progress: Callable[[str], None] | None,
+    pacer: Pacer,
 ) -> None:
     api = get_api(target.api)
     for check in checks_for(target.api):
@@ -169,6 +178,7 @@ def _run_probes(
             credentials=target.credentials,
             headers=target.headers,
             read_only=options.read_only,
+            pacer=pacer,
         )
         client.cookies.clear()
         began = time.monotonic()

@@ -3,24 +3,24 @@ the way the spec says, every exchange recorded, and rate limits honoured (never 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from mockgate.contracts.pacing import Pacer, operation_key
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.reports.exchange import Exchange
 
 __all__ = ["ProbeSession", "RateLimited", "ReadOnly", "credential_headers"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_MAX_RATE_LIMIT_WAIT = 65.0  # seconds a probe may spend waiting out 429s in total
 
 
 class RateLimited(Exception):
-    """The server kept answering 429 beyond the waiting budget: the probe is skipped, not failed."""
+    """The server kept answering 429 beyond the pacer's waiting budget: the probe is skipped,
+    not failed."""
 
 
 class ReadOnly(Exception):
@@ -51,7 +51,7 @@ class ProbeSession:
         credentials: tuple[str, ...] = (),
         headers: Mapping[str, str] | None = None,
         read_only: bool = False,
-        sleep: Any = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         self.api = api
         self.client = client
@@ -61,8 +61,8 @@ class ProbeSession:
         self.exchanges: list[Exchange] = []
         # Operations called only to find data, or found unjudgeable: not passed, not failed.
         self.unjudged: set[str] = set()
-        self._sleep = sleep
-        self._waited = 0.0
+        # The run's pacer, shared with its other sessions and the engine: buckets are the target's.
+        self.pacer = pacer or Pacer()
 
     def call(
         self,
@@ -89,20 +89,26 @@ class ProbeSession:
             sent |= credential_headers(self.api, credential)
         sent |= dict(headers or {})
         params = {k: v for k, v in (query or {}).items() if v is not None}
+        key = operation_key(method, template)
         while True:
+            self.pacer.before(key)
             response = self.client.request(
                 method, path, params=params, headers=sent, json=body if body is not None else None
             )
+            headers_seen = {k.lower(): v for k, v in response.headers.items()}
+            delay = self.pacer.observe(key, response.status_code, headers_seen)
             if response.status_code != 429:
                 break
-            self._wait(response)
+            if delay is None:
+                raise RateLimited(f"still rate-limited after waiting {self.pacer.waited:.0f}s")
+            self.pacer.sleep(delay)
         exchange = Exchange(
             operation_id=operation_id,
             method=method,
             path=template,
             url=str(response.request.url),
             status=response.status_code,
-            response_headers={k.lower(): v for k, v in response.headers.items()},
+            response_headers=headers_seen,
             content=response.content,
             query=params,
             path_params=dict(path_params or {}),
@@ -123,14 +129,3 @@ class ProbeSession:
             if op.operation_id == operation_id:
                 return op.method, op.path
         raise KeyError(f"{self.api.name} has no operation {operation_id}")
-
-    def _wait(self, response: httpx.Response) -> None:
-        try:
-            delay = float(response.headers.get("retry-after", "1"))
-        except ValueError:
-            delay = 1.0
-        delay = min(max(delay, 0.5), 60.0)
-        if self._waited + delay > _MAX_RATE_LIMIT_WAIT:
-            raise RateLimited(f"still rate-limited after waiting {self._waited:.0f}s")
-        self._waited += delay
-        self._sleep(delay)

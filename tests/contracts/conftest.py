@@ -15,6 +15,7 @@ import schemathesis
 
 from mockgate.apis.context import MockOptions
 from mockgate.contracts.conformance import ConformanceOptions
+from mockgate.contracts.pacing import Pacer
 from mockgate.contracts.runner import Target, VerifyOptions, verify
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.reports.findings import Finding, Report
@@ -79,9 +80,10 @@ def run(
     read_only: bool = False,
     seed: int | None = SEED,
     strict: bool = False,
+    pacer: Pacer | None = None,
 ) -> Report:
     """``verify`` on the in-process ``app`` with a fixed seed and a small budget; ``checks``
-    limits the run to those checks (None: all of them)."""
+    limits the run to those checks (None: all of them); ``pacer`` as ``verify``'s."""
     options = ConformanceOptions(
         max_examples=max_examples,
         seed=seed,
@@ -90,7 +92,7 @@ def run(
         read_only=read_only,
     )
     target = Target(api, app=app, credentials=credentials)
-    return verify(target, VerifyOptions(options, probes=probes, strict=strict))
+    return verify(target, VerifyOptions(options, probes=probes, strict=strict), pacer=pacer)
 
 
 def describe(findings: Iterable[Finding]) -> str:

@@ -18,6 +18,7 @@ import pytest
 import mockgate.contracts.checks.state_tracking as st
 from mockgate.apis.context import MockOptions
 from mockgate.contracts import runner
+from mockgate.contracts.pacing import Pacer
 from mockgate.contracts.registry import checks_for, judge
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.openapi.catalog import get_api
@@ -41,6 +42,11 @@ PROBES = (
     "grouping_consistency",
 )
 SPEC = get_api(API)
+
+
+def unpaced() -> Pacer:
+    """A pacer that never waits: these runs run into the limits, to judge the 429s."""
+    return Pacer(budget=0.0)
 
 
 def st_app(rate_limit: str | None = "off") -> Any:
@@ -306,7 +312,15 @@ def test_the_check_catches_the_broken_variant(case: Case, monkeypatch: pytest.Mo
         monkeypatch.setattr(runner, "run_conformance", lambda *args, **kwargs: None)
     app = st_app(case.rate_limit)
     variant = v.Variant(app, API, *case.mutations(app))
-    report = run(API, variant, (KEY,), [case.catches], probes=case.probe, read_only=case.read_only)
+    report = run(
+        API,
+        variant,
+        (KEY,),
+        [case.catches],
+        probes=case.probe,
+        read_only=case.read_only,
+        pacer=None if case.probe else unpaced(),
+    )
     assert_caught_alone(report, case.catches, variant)
     assert not report.errors, report.errors
 
@@ -331,7 +345,15 @@ def response_runs() -> dict[str, tuple[Report, Counter[tuple[str | None, int]]]]
     for label, rate_limit, read_only in (("limits-off", "off", False), ("limits-on", None, True)):
         seen: list[tuple[str | None, int]] = []
         variant = v.Variant(st_app(rate_limit), API, vm.recorder(seen))
-        report = run(API, variant, (KEY,), RESPONSE_CHECKS, probes=False, read_only=read_only)
+        report = run(
+            API,
+            variant,
+            (KEY,),
+            RESPONSE_CHECKS,
+            probes=False,
+            read_only=read_only,
+            pacer=unpaced(),
+        )
         runs[label] = (report, Counter(seen))
     return runs
 

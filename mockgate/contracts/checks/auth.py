@@ -39,6 +39,7 @@ def auth_required(session: ProbeSession) -> Iterator[Finding]:
         credentials=(),
         headers=_without_credentials(api, session.headers),
         read_only=session.read_only,
+        pacer=session.pacer,
     )
     # A redirect to a sign-in page is the answer to judge, not a hop to follow (the runner's
     # in-process client follows redirects; its HTTP client does not).
