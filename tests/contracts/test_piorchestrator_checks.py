@@ -355,6 +355,23 @@ def test_what_the_contract_leaves_open_is_never_reported() -> None:
         assert not judge(pi.optional_fields_not_null, exchange, SPEC), exchange.describe()
 
 
+def test_a_proxy_refusing_malformed_keys_with_404_conforms() -> None:
+    """The document lists no error for the image proxy: a malformed key refused with 404 (not
+    the spec's 400) is still refused, never served."""
+
+    def not_found(request: v.Request, response: v.Response) -> v.Response:
+        if response.status == 400:
+            response.status = 404
+        return response
+
+    refusing = v.Mutation(
+        "404 for malformed keys", frozenset({"getEvidenceImage"}), response=not_found
+    )
+    report = run(API, v.Variant(demo_app(), API, refusing), (), ["image_proxy"], read_only=True)
+    assert report.ok, describe(report.findings)
+    assert any(check == "image_proxy" for _, check in report.passed)
+
+
 # --- the rules on hand-made values -----------------------------------------------------------
 
 
