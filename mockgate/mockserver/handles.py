@@ -17,7 +17,7 @@ from mockgate.core.clock import Clock
 from mockgate.core.faults import Fault
 from mockgate.mockserver.app import context_of, create_app
 
-__all__ = ["MockFactory", "MockHandle"]
+__all__ = ["MockFactory", "MockHandle", "ThreadedServer"]
 
 
 class MockHandle:
@@ -70,7 +70,7 @@ class MockFactory:
 
     def __init__(self) -> None:
         self._handles: dict[tuple[str, bool], MockHandle] = {}
-        self._servers: list[_ThreadedServer] = []
+        self._servers: list[ThreadedServer] = []
 
     def start(self, api: str, *, live: bool = False, **options: Any) -> MockHandle:
         """The mock of ``api``: in-process (an ASGI app and a client bound to it) or, with
@@ -83,7 +83,7 @@ class MockFactory:
             options.setdefault("validate_responses", True)
             app = create_app(api, MockOptions(**options))
             if live:
-                server = _ThreadedServer(app)
+                server = ThreadedServer(app)
                 self._servers.append(server)
                 base_url = server.start()
                 client = httpx.Client(base_url=base_url, follow_redirects=False)
@@ -102,7 +102,10 @@ class MockFactory:
             server.stop()
 
 
-class _ThreadedServer:
+class ThreadedServer:
+    """An ASGI app served by uvicorn in a thread on a free loopback port: ``start()`` gives its
+    base URL, ``stop()`` ends it."""
+
     def __init__(self, app: Any) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from mockgate.cli import cli
-from mockgate.mockserver.handles import _ThreadedServer
+from mockgate.mockserver.handles import ThreadedServer
 from tests.proxy.upstreams import AGENTLENS_AUTH, broken_upstream
 from tests.reliability import wire
 
@@ -78,7 +78,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def upstream():
-    server = _ThreadedServer(broken_upstream())
+    server = ThreadedServer(broken_upstream())
     yield server.start()
     server.stop()
 
