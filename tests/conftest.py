@@ -50,7 +50,8 @@ def mock_client() -> Iterator[Callable[..., MockClient]]:
         options.setdefault("clock", Clock(START, frozen=True))
         options.setdefault("validate_responses", True)
         app = build_app(api, **options)
-        client = MockClient(app, raise_server_exceptions=False)
+        # A loopback name: a mock answers no other Host unless given ``allowed_hosts``.
+        client = MockClient(app, base_url="http://localhost", raise_server_exceptions=False)
         client.ctx = context_of(app)
         made.append(client)
         return client

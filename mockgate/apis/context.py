@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mockgate.apis.base import MockApi
+from mockgate.core.access import allowed_host_entry
 from mockgate.core.clock import Clock
 from mockgate.core.faults import FaultBook
 from mockgate.core.journal import Journal
@@ -38,11 +39,18 @@ class MockOptions:
     rate_limit: str | None = None
     # The named behaviour the mock starts in (``MockApi.scenarios``); None = normal.
     scenario: str | None = None
+    # Host names served besides localhost, *.localhost and IP literals (``--allowed-host``):
+    # ``name``, or ``.name`` for it and its subdomains (``core.access.HostPolicy``).
+    allowed_hosts: tuple[str, ...] = ()
+    # When set, every admin call must carry it in ``X-Mockgate-Token`` (``--admin-token``).
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         # Callers pass lists too; the options stay immutable.
         object.__setattr__(self, "api_keys", tuple(self.api_keys))
         object.__setattr__(self, "cors_origins", tuple(self.cors_origins))
+        hosts = tuple(allowed_host_entry(host) for host in self.allowed_hosts)  # or ValueError
+        object.__setattr__(self, "allowed_hosts", hosts)
 
 
 @dataclass

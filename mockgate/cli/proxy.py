@@ -14,7 +14,7 @@ from mockgate.openapi.catalog import bundled_apis
 
 __all__ = ["proxy"]
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+_VALIDATE_MAX_BYTES = 4 * 1024 * 1024  # ProxyOptions' default (not imported here: it is heavy)
 
 
 def _upstream(value: str) -> str:
@@ -24,6 +24,10 @@ def _upstream(value: str) -> str:
             f"{value!r}: expected an http(s) URL such as http://127.0.0.1:3000",
             param_hint="--upstream",
         )
+    try:
+        parts.port  # noqa: B018  # raises on a port that is no port
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: {exc}", param_hint="--upstream") from None
     if parts.query or parts.fragment:
         raise click.BadParameter(
             f"{value!r}: no query or fragment, please", param_hint="--upstream"
@@ -58,7 +62,17 @@ def _upstream(value: str) -> str:
     default=30.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds the upstream has to answer before the client gets a 504.",
+    help="Seconds for the whole exchange (connect, send, the upstream's answer to its last "
+    "byte). Past it, the client gets a 504, or, once the answer is streaming, a cut response.",
+)
+@click.option(
+    "--validate-max-bytes",
+    default=_VALIDATE_MAX_BYTES,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Judge a JSON or text response only up to this size (decoded); a larger one streams "
+    "through and is recorded as not judged (too large).",
 )
 @click.option(
     "--log-level",
@@ -74,6 +88,7 @@ def proxy(
     strict: bool,
     report_path: Path | None,
     timeout: float,
+    validate_max_bytes: int,
     log_level: str,
 ) -> None:
     """Forward API's traffic to --upstream and check every exchange against the spec.
@@ -85,17 +100,21 @@ def proxy(
     apart ("client requests outside the contract") and is no part of the upstream's verdict,
     nor is a refusal of it with a 4xx the spec does not declare. A response that breaks the
     spec is logged and recorded; with --strict the client gets a 502 saying why.
-    Images and other bodies that are neither JSON nor text pass through byte-identical (their
-    status, content type and headers are checked).
+    Responses stream through byte-identical. A JSON or text response is judged when it fits
+    --validate-max-bytes (read whole first), a larger one is passed on unjudged and recorded
+    as "not judged: too large"; images and other bodies are judged by their status, content
+    type and headers, whatever their size.
 
-    Violations, each with its exchange (credentials redacted): GET /__mockgate/violations on
-    the proxy; DELETE clears them. Nothing under /__mockgate is forwarded. Upstream down: 502;
-    too slow: 504; request body over 10 MiB: 413; all in the API's own error shape.
+    Violations, each with its exchange (credentials redacted), and the responses not judged:
+    GET /__mockgate/violations on the proxy; DELETE clears them. Nothing under /__mockgate is
+    forwarded. Upstream down: 502; no answer within --timeout: 504; request body over 10 MiB:
+    413; all in the API's own error shape.
     """
     from mockgate.mockserver.responses import parser_refusal
     from mockgate.mockserver.server import MockServer, serve
     from mockgate.proxy.app import ADMIN_PREFIX, ProxyOptions, create_proxy_app, proxy_of
     from mockgate.proxy.report import report_format, write_report
+    from mockgate.proxy.selfloop import loops_back
 
     upstream = _upstream(upstream)
     if report_path is not None:
@@ -104,16 +123,13 @@ def proxy(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--report") from None
     port = port or bundled_apis()[api].default_port or 8000
-    target = urlsplit(upstream)
-    if target.port == port and target.hostname in _LOOPBACK and host in _LOOPBACK:
-        raise click.BadParameter(
-            f"the proxy would listen on port {port} and forward to itself; choose another "
-            "--port (the upstream usually has the API's documented port)",
-            param_hint="--port",
-        )
+    loop = loops_back(upstream, host, port)
+    if loop is not None:
+        raise click.BadParameter(loop, param_hint="--upstream")
 
     logging.basicConfig(level=log_level.upper(), format="%(message)s")
-    app = create_proxy_app(api, upstream, ProxyOptions(strict=strict, timeout=timeout))
+    options = ProxyOptions(strict=strict, timeout=timeout, validate_max_bytes=validate_max_bytes)
+    app = create_proxy_app(api, upstream, options)
     base = f"http://{host}:{port}"
 
     def banner() -> None:
@@ -128,10 +144,11 @@ def proxy(
     serve([MockServer(api, host, port, app, refusal)], log_level=log_level, on_ready=banner)
     store = proxy_of(app).violations
     verdict = "does not conform" if store.upstream_violations else "conforms"
+    unjudged = sum(store.unjudged.values())
     click.echo(
         f"mockgate proxy: {store.exchanges} exchange(s); the upstream {verdict} "
         f"({store.upstream_violations} violation(s)); client requests outside the contract: "
-        f"{store.client_requests}"
+        f"{store.client_requests}" + (f"; responses not judged: {unjudged}" if unjudged else "")
     )
     if report_path is not None:
         write_report(

@@ -87,6 +87,21 @@ __all__ = ["serve"]
     metavar="ORIGIN",
     help="Allow credentials from ORIGIN (repeatable); otherwise any origin, no credentials.",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for NAME (or, as .NAME, for it and its subdomains); only "
+    "localhost, *.localhost and IP addresses are answered otherwise (repeatable).",
+)
+@click.option(
+    "--admin-token",
+    metavar="TOKEN",
+    envvar="MOCKGATE_ADMIN_TOKEN",
+    help="Require the header X-Mockgate-Token: TOKEN on every call to the admin API "
+    "(/__mockgate; or MOCKGATE_ADMIN_TOKEN).",
+)
 @click.option("--validate-responses", is_flag=True, help="Check every response against the spec.")
 @click.option(
     "--spec",
@@ -134,6 +149,8 @@ def _serve(config: ServeConfig) -> None:
         clock = state.clock
 
     _configure_logging(config.log_level)
+    if config.exposed:
+        click.echo(_exposed_warning(config), err=True)
     mocks = []
     apps = {}
     reloader = Reloader() if config.reload else None
@@ -166,6 +183,8 @@ def _serve(config: ServeConfig) -> None:
             click.echo(f"  {mock.api:<15} {base}   docs {base}{ui}/   admin {base}/__mockgate/ui/")
             for line in ctx.api.credentials_help(ctx):
                 click.echo(f"  {'':<15} {line}")
+        if config.admin_token is not None:
+            click.echo("Admin API: send X-Mockgate-Token with the --admin-token value.")
         click.echo("Ctrl-C stops.")
 
     try:
@@ -174,6 +193,15 @@ def _serve(config: ServeConfig) -> None:
     finally:
         if state is not None:
             state.close()
+
+
+def _exposed_warning(config: ServeConfig) -> str:
+    advice = [] if config.admin_token else ["protect the admin API with --admin-token TOKEN"]
+    advice.append("name the hosts clients use with --allowed-host NAME")
+    return (
+        f"mockgate: warning: --host {config.host} exposes the mocks and their admin API "
+        f"(state, credentials, faults) beyond this machine; {' and '.join(advice)}"
+    )
 
 
 def _configure_logging(level: str) -> None:

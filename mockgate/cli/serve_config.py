@@ -7,6 +7,8 @@ starting a server and every refusal names the option at fault.
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from typing import Any
 import click
 
 from mockgate.apis.context import MockOptions
+from mockgate.core.access import allowed_host_entry, is_loopback
 from mockgate.core.clock import Clock
 from mockgate.core.timestamps import parse_timestamp
 from mockgate.openapi.catalog import ApiSpec, bundled_apis
@@ -24,6 +27,9 @@ __all__ = ["FROZEN_START", "ServeConfig"]
 
 # `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes.
 FROZEN_START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+# `--host` values that listen on every interface: they name no host a client would use.
+_EVERY_INTERFACE = frozenset({"", "0.0.0.0", "::", "[::]"})
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # what a header value carries unchanged
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class ServeConfig:
     state_sync: str
     cors: bool
     cors_origins: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]  # --allowed-host, and --host when it names one
+    admin_token: str | None
     validate_responses: bool
     specs: Mapping[str, ApiSpec]  # --spec API=FILE, checked
     reload: bool
@@ -91,6 +99,8 @@ class ServeConfig:
             state_sync=params["state_sync"],
             cors=not params["no_cors"],
             cors_origins=tuple(params["cors_origins"]),
+            allowed_hosts=_allowed_hosts(params["allowed_hosts"], params["host"]),
+            admin_token=_admin_token(params["admin_token"]),
             validate_responses=params["validate_responses"],
             specs=_specs(_pairs(params["spec_files"], "--spec")),
             reload=params["reload"],
@@ -105,6 +115,11 @@ class ServeConfig:
     def spec(self, api: str) -> ApiSpec:
         """The document ``api`` is served from: its ``--spec`` file, else the bundled one."""
         return self.specs.get(api) or bundled_apis()[api]
+
+    @property
+    def exposed(self) -> bool:
+        """Whether ``--host`` listens beyond this machine."""
+        return not is_loopback(self.host)
 
     def port(self, api: str) -> int:
         return self.ports.get(api) or self.spec(api).default_port or 8000
@@ -122,6 +137,8 @@ class ServeConfig:
             validate_responses=self.validate_responses,
             cors=self.cors,
             cors_origins=self.cors_origins,
+            allowed_hosts=self.allowed_hosts,
+            admin_token=self.admin_token,
             access_log=self.access_log,
             rate_limit=self.rate_limit,
             scenario=self.scenarios.get(api),
@@ -160,6 +177,31 @@ def _keys(values: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, tuple[str
         else:
             everywhere.append(value)
     return tuple(everywhere), scoped
+
+
+def _allowed_hosts(values: tuple[str, ...], host: str) -> tuple[str, ...]:
+    """``--allowed-host`` entries, checked, and the one interface ``--host`` names, if any:
+    clients reach the mock by that name."""
+    entries = []
+    for value in values:
+        try:
+            entries.append(allowed_host_entry(value))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--allowed-host") from None
+    if host.strip().lower() not in _EVERY_INTERFACE and not is_loopback(host):
+        # Not a name: an IPv6 address (served as every IP literal is), or uvicorn refuses it.
+        with contextlib.suppress(ValueError):
+            entries.append(allowed_host_entry(host))
+    return tuple(dict.fromkeys(entries))
+
+
+def _admin_token(token: str | None) -> str | None:
+    if token is not None and not _TOKEN.fullmatch(token):
+        raise click.BadParameter(
+            "a token is printable ASCII without spaces (it travels in a header)",
+            param_hint="--admin-token",
+        )
+    return token
 
 
 def _specs(files: dict[str, str]) -> dict[str, ApiSpec]:

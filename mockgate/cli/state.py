@@ -4,6 +4,7 @@ and ``ServedState``, what ``serve`` opens the file with."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,13 +15,25 @@ import click
 from mockgate.apis.base import DATASETS, load_api
 from mockgate.core.clock import Clock
 from mockgate.core.store import Snapshot
-from mockgate.core.store.sqlite import ApiEntry, SqliteStore, StateFile, StateFileError
+from mockgate.core.store.sqlite import (
+    ApiEntry,
+    SavedClockError,
+    SqliteStore,
+    StateFile,
+    StateFileError,
+)
 from mockgate.core.timestamps import format_timestamp
 from mockgate.openapi.catalog import bundled_apis, get_api
 
 __all__ = ["ServedState", "state"]
 
 _FILE = click.argument("file", metavar="FILE", type=click.Path(dir_okay=False))
+
+
+class _UnusableClock(click.ClickException):
+    """A state file whose saved clock cannot be used: exit 2, like an option that cannot be."""
+
+    exit_code = 2
 
 
 @click.group()
@@ -84,10 +97,33 @@ def import_state(file: str, state_json: str, api: str) -> None:
     metavar="NAME|FILE",
     help=f"Seed with this dataset from now on ({', '.join(DATASETS)} or a file).",
 )
-def reset_state(file: str, api: str | None, seed: int | None, dataset: str | None) -> None:
-    """Put the state in FILE back to the dataset it was seeded with (or another one)."""
+@click.option(
+    "--clock-only",
+    is_flag=True,
+    help="Only discard the saved clock, keep the state: the next `mockgate serve` starts the "
+    "clock from --clock/--start.",
+)
+def reset_state(
+    file: str, api: str | None, seed: int | None, dataset: str | None, clock_only: bool
+) -> None:
+    """Put the state in FILE back to the dataset it was seeded with (or another one).
+
+    A saved clock that cannot be used (outside the clock's range) is discarded too; the clock
+    is otherwise kept, as POST /__mockgate/reset keeps it."""
+    if clock_only and (api, seed, dataset) != (None, None, None):
+        raise click.UsageError("--clock-only resets the clock alone: drop --api/--seed/--dataset")
     with _opened(file) as state_file:
-        now = _now(state_file)
+        unusable = False
+        try:
+            saved = state_file.saved_clock()
+            was = "none was saved" if saved is None else f"it was {format_timestamp(saved.now)}"
+        except SavedClockError:
+            saved, was, unusable = None, "it could not be used", True
+        if clock_only or unusable:  # an unusable clock first: nothing is lost discarding it
+            _discard_clock(state_file, was)
+        if clock_only:
+            return
+        now = saved.resumed() if saved is not None else datetime.now(UTC)
         entries = state_file.apis()
         seeded = {}
         for name in _chosen(state_file, api):
@@ -117,9 +153,18 @@ class ServedState:
             file = StateFile.open(path, create=True, sync=sync)
         except (StateFileError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
-        saved = file.saved_clock()
-        if saved is None:
+        try:
+            saved = file.saved_clock()
+        except SavedClockError as exc:
+            file.close()
+            raise _UnusableClock(str(exc)) from None
+        except sqlite3.DatabaseError as exc:  # a damaged file
+            file.close()
+            raise click.ClickException(f"{path}: {exc}") from None
+        if saved is None and not file.apis():
             click.echo(f"state: new state file {path} (synchronous={sync})")
+        elif saved is None:
+            click.echo(f"state: {path}; no saved clock: started from --clock/--start")
         else:
             clock = saved.clock()
             how = "frozen" if saved.frozen else f"running x{saved.speed:g}"
@@ -169,10 +214,21 @@ def _opened(path: str) -> Iterator[StateFile]:
         raise click.ClickException(str(exc)) from None
     try:
         yield state_file
+    except SavedClockError as exc:
+        raise _UnusableClock(str(exc)) from None
     except StateFileError as exc:
         raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # a damaged file
+        raise click.ClickException(f"{path}: {exc}") from None
     finally:
         state_file.close()
+
+
+def _discard_clock(state_file: StateFile, was: str) -> None:
+    state_file.forget_clock()
+    click.echo(
+        f"clock: discarded ({was}); the next `mockgate serve` starts it from --clock/--start"
+    )
 
 
 def _chosen(state_file: StateFile, api: str | None) -> list[str]:

@@ -150,7 +150,8 @@ def _client(target: Target) -> httpx.Client:
     if target.app is not None:
         from starlette.testclient import TestClient
 
-        return TestClient(target.app, base_url="http://mock", raise_server_exceptions=False)
+        # A loopback name: a mock refuses other Host names (DNS rebinding).
+        return TestClient(target.app, base_url="http://localhost", raise_server_exceptions=False)
     # No redirects and no cookie jar: a probe sends exactly the credentials it means to.
     return httpx.Client(base_url=target.base_url or "", follow_redirects=False, timeout=30)
 

@@ -2,10 +2,24 @@
 
 Every time-dependent behaviour of a mock (staleness, TTLs, timestamps it writes) reads one
 ``Clock``, so a frontend developer can make a session go stale without waiting.
+
+**Its range.** The clock stays between ``MIN_INSTANT`` and ``MAX_INSTANT``. The APIs' timestamps
+have four-digit years (``toISOString()`` switches to ``+010000-...`` past 9999, RFC 3339 has no
+form for it) and Python's ``datetime`` ends with year 9999; the upper bound leaves a century
+under that for the instants the mocks derive from now (expiries, windows and schedules reach
+hours or days ahead; ``parse_duration`` allows 100 years). The lower bound leaves a year over
+1970 because ULIDs and UUIDv7s hold unsigned milliseconds since 1970 and the seeded datasets
+reach weeks back from now (AgentLens' demo at exactly 1970-01-01 cannot be seeded).
+
+An instant outside the range is refused (``--start``, ``set``, ``advance``), and so is a speed
+asked for (``--clock speed=N``, ``POST /__mockgate/clock``) that ``RUNWAY`` of real running would
+take out of it (about 7,900x from 2026). A clock that still gets there (sped up legitimately
+and left running for years) stops at ``MAX_INSTANT`` rather than overflowing.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -15,7 +29,25 @@ from datetime import UTC, datetime, timedelta
 
 from mockgate.core.timestamps import format_timestamp
 
-__all__ = ["Clock", "ClockState", "parse_duration"]
+__all__ = [
+    "MAX_INSTANT",
+    "MIN_INSTANT",
+    "RANGE_TEXT",
+    "RUNWAY",
+    "Clock",
+    "ClockState",
+    "check_instant",
+    "check_speed",
+    "parse_duration",
+]
+
+MIN_INSTANT = datetime(1971, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(9899, 12, 31, 23, 59, 59, tzinfo=UTC)
+RUNWAY = timedelta(days=365)
+"""Real time a sped-up clock must be able to run from a requested instant within the range."""
+RANGE_TEXT = f"{format_timestamp(MIN_INSTANT)} to {format_timestamp(MAX_INSTANT)}"
+_MIN = MIN_INSTANT.timestamp()
+_MAX = MAX_INSTANT.timestamp()
 
 
 @dataclass(frozen=True)
@@ -43,11 +75,14 @@ class Clock:
         speed: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        _check_speed(speed)
+        """Any instant in the range, any positive finite speed (``ValueError`` otherwise): a
+        clock resumed from a state file may have run fast to near the end; it stops there.
+        ``from_option`` and ``change`` also hold a speed asked for to ``RUNWAY``."""
+        _check_factor(speed)
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._anchor_real = monotonic()
-        self._anchor = (start or datetime.now(UTC)).timestamp()
+        self._anchor = check_instant(_seconds(start or datetime.now(UTC)))
         self._frozen = frozen
         self._speed = speed
         self._changes = 0
@@ -55,22 +90,24 @@ class Clock:
     @classmethod
     def from_option(cls, option: str, *, start: datetime | None = None) -> Clock:
         """``real``, ``frozen`` or ``speed=N`` (the ``--clock`` option)."""
-        if option == "real":
-            return cls(start)
-        if option == "frozen":
-            return cls(start, frozen=True)
-        if option.startswith("speed="):
-            try:
-                return cls(start, speed=float(option.removeprefix("speed=")))
-            except ValueError:
-                pass
-        raise ValueError(f"clock {option!r}: expected real, frozen or speed=N (N > 0)")
+        if option in ("real", "frozen"):
+            return cls(start, frozen=option == "frozen")
+        try:
+            speed = float(option.removeprefix("speed=")) if option.startswith("speed=") else 0
+        except ValueError:
+            speed = 0
+        if not (speed > 0 and math.isfinite(speed)):
+            raise ValueError(f"clock {option!r}: expected real, frozen or speed=N (N > 0)")
+        start = start or datetime.now(UTC)
+        check_speed(speed, check_instant(_seconds(start)))
+        return cls(start, speed=speed)
 
     def timestamp(self) -> float:
-        """Now, as seconds since the epoch."""
+        """Now, as seconds since the epoch (at most ``MAX_INSTANT``'s)."""
         if self._frozen:
             return self._anchor
-        return self._anchor + (self._monotonic() - self._anchor_real) * self._speed
+        moment = self._anchor + (self._monotonic() - self._anchor_real) * self._speed
+        return moment if moment < _MAX else _MAX  # a comparison, not min(): read per request
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), UTC)
@@ -84,39 +121,88 @@ class Clock:
         state compares to know whether there is anything new to save."""
         return self._changes
 
-    def set(self, when: datetime) -> None:
-        if when.tzinfo is None:
-            raise ValueError("a clock instant needs a time zone (e.g. a trailing Z)")
+    def change(
+        self,
+        *,
+        at: datetime | None = None,
+        advance: timedelta | None = None,
+        freeze: bool | None = None,
+        speed: float | None = None,
+    ) -> None:
+        """Set the instant to ``at``, then move it by ``advance``, then freeze or unfreeze it and
+        set its speed: checked together, so a ``ValueError`` changes nothing.
+
+        The instant must be in the range and a new speed must keep it there for ``RUNWAY`` of
+        real running (at an unchanged speed, a clock that reaches the end stops there).
+        """
+        if speed is not None:
+            _check_factor(speed)
         with self._lock:
-            self._rebase()
-            self._anchor = when.timestamp()
+            target = self.timestamp() if at is None else _seconds(at)
+            if advance is not None:
+                target += advance.total_seconds()
+            if at is not None or advance is not None:
+                check_instant(target)
+            if speed is not None:
+                check_speed(speed, target)
+            # Every change re-anchors here (under the lock), so this is where it is counted.
+            self._anchor = target
+            self._anchor_real = self._monotonic()
+            self._frozen = self._frozen if freeze is None else freeze
+            self._speed = self._speed if speed is None else speed
+            self._changes += 1
+
+    def set(self, when: datetime) -> None:
+        self.change(at=when)
 
     def advance(self, delta: timedelta) -> None:
-        with self._lock:
-            self._rebase()
-            self._anchor += delta.total_seconds()
+        self.change(advance=delta)
 
     def freeze(self, frozen: bool = True) -> None:
-        with self._lock:
-            self._rebase()
-            self._frozen = frozen
+        self.change(freeze=frozen)
 
     def set_speed(self, speed: float) -> None:
-        _check_speed(speed)
-        with self._lock:
-            self._rebase()
-            self._speed = speed
-
-    def _rebase(self) -> None:
-        # Every change starts here (under the lock), so this is where it is counted.
-        self._anchor = self.timestamp()
-        self._anchor_real = self._monotonic()
-        self._changes += 1
+        self.change(speed=speed)
 
 
-def _check_speed(speed: float) -> None:
-    if not speed > 0:
-        raise ValueError(f"clock speed must be positive, not {speed}")
+def check_instant(seconds: float) -> float:
+    """``seconds`` (since the epoch) when in the clock's range; ``ValueError`` naming it."""
+    if not _MIN <= seconds <= _MAX:
+        raise ValueError(f"{_describe(seconds)} is outside the clock's range, {RANGE_TEXT}")
+    return seconds
+
+
+def check_speed(speed: float, at: float) -> None:
+    """``ValueError`` unless running ``RUNWAY`` at ``speed`` from ``at`` stays in the range."""
+    _check_factor(speed)
+    most = (_MAX - at) / RUNWAY.total_seconds()
+    if speed > most:
+        raise ValueError(
+            f"clock speed {speed:g} would take the clock past {format_timestamp(MAX_INSTANT)} "
+            f"within a year of running from {_describe(at)} (at most {math.floor(most):,}x "
+            f"from there; the clock's range is {RANGE_TEXT})"
+        )
+
+
+def _check_factor(speed: float) -> None:
+    if not (speed > 0 and math.isfinite(speed)):
+        raise ValueError(f"clock speed must be a positive, finite factor, not {speed}")
+
+
+def _seconds(when: datetime) -> float:
+    if when.tzinfo is None:
+        raise ValueError("a clock instant needs a time zone (e.g. a trailing Z)")
+    return when.timestamp()
+
+
+def _describe(seconds: float) -> str:
+    """An instant as the APIs write it, or as far as it can be told when no datetime holds it."""
+    try:
+        return format_timestamp(datetime.fromtimestamp(seconds, UTC))
+    except (ValueError, OverflowError, OSError):
+        if math.isnan(seconds):
+            return "an undefined instant (NaN)"
+        return "an instant before year 1" if seconds < 0 else "an instant after year 9999"
 
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

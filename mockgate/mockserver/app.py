@@ -6,12 +6,15 @@ then a ``Dispatcher`` (security, parameters and body checked by rules compiled f
 start-up, the handler — the snake_case of the operationId in ``mockgate/apis/<api>/handlers.py``
 — or the spec's example). ``/__mockgate`` carries the admin API through the same pipeline.
 Connexion serves Swagger UI and the JSON specs, built on first use. Errors of every kind reach
-the client in the API's own shape.
+the client in the API's own shape. In front of it all (``mockserver.gates``): the ``Host`` check
+on every route, and the admin API's own rules (no foreign origins, a JSON content type for
+writes, ``--admin-token``).
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from typing import TYPE_CHECKING, Any
 
 from starlette.middleware.cors import CORSMiddleware
@@ -19,13 +22,14 @@ from starlette.middleware.cors import CORSMiddleware
 from mockgate.apis.base import load_api
 from mockgate.apis.context import MockContext, MockOptions
 from mockgate.apis.datasets import load_dataset
+from mockgate.core.access import AdminPolicy, HostPolicy
 from mockgate.core.clock import Clock
-from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.store import Store
 from mockgate.core.store.memory import MemoryStore
-from mockgate.mockserver.admin import ADMIN, admin_handlers
+from mockgate.mockserver.admin import ADMIN, admin_error_body, admin_handlers
 from mockgate.mockserver.asgi import Receive, Scope, Send
 from mockgate.mockserver.dispatch import Dispatcher
+from mockgate.mockserver.gates import AdminGate, HostGate
 from mockgate.mockserver.guards import GuardMiddleware
 from mockgate.mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
 from mockgate.openapi.catalog import ApiSpec, get_api
@@ -105,24 +109,37 @@ def create_app(
             ctx,
             compile_operations(ADMIN.resolved, admin_handlers, ctx),
             admin_routes,
-            _admin_error,
+            admin_error_body,
         ),
         docs=_LazyDocs(api, spec.document, ui_path, spec_path, aliases),
         docs_prefixes=(ui_path, spec_path, *aliases, *admin_docs),
     )
-    # Outermost first: CORS answers preflights before anything else; the API's own middleware
-    # (e.g. rate limits) runs after faults and Prefer, before authentication.
-    app: Any = root
+    # Outermost first; the API's own middleware (e.g. rate limits) runs after faults and Prefer,
+    # before authentication.
+    inner: Any = root
     stack: list[tuple[type, dict[str, Any]]] = []
-    if options.cors:
-        stack.append((CORSMiddleware, _cors_options(options.cors_origins)))
     stack.append((SlashlessDocs, {"ui_path": ui_path}))
     stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path, *aliases)}))
     guards = plugin.guards(ctx)
     if guards:
         stack.append((GuardMiddleware, {"ctx": ctx, "guards": guards}))
     for middleware, middleware_options in reversed(stack):
-        app = middleware(app, **middleware_options)
+        inner = middleware(inner, **middleware_options)
+    # In front of it all: the Host check, then CORS (it answers preflights before anything
+    # else): the API's for the API and its docs; for the admin, only the origins given.
+    cors = _cors_options(options.cors_origins)
+    api_side = CORSMiddleware(inner, **cors) if options.cors else inner
+    trusted = options.cors_origins if options.cors else ()
+    admin_side = CORSMiddleware(inner, **cors) if trusted else inner
+    app: Any = AdminGate(
+        api_side,
+        admin_side,
+        ctx,
+        AdminPolicy.from_options(trusted, options.admin_token),
+        admin_error_body,
+        docs_prefixes=admin_docs,
+    )
+    app = HostGate(app, ctx, HostPolicy(options.allowed_hosts), admin_error_body)
     return MockApp(app, ctx)
 
 
@@ -201,6 +218,9 @@ def _docs_app(api: str, document: dict[str, Any], ui_path: str, spec_path: str) 
     from connexion.options import SwaggerUIOptions
     from connexion.resolver import Resolver
 
+    # It warns of every security scheme without a verification function ("x-apikeyInfoFunc
+    # missing"): this app serves no operation, so none is needed.
+    logging.getLogger("connexion.security").setLevel(logging.ERROR)
     app = AsyncApp(f"mockgate.{api}.docs")
     app.add_api(
         copy.deepcopy(document),
@@ -229,13 +249,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _admin_error(error: ApiError, request: RequestInfo) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": error.message, "status": error.status}
-    if error.details:
-        body["details"] = [{"path": d.path, "message": d.message} for d in error.details]
-    return body
 
 
 def _cors_options(origins: tuple[str, ...]) -> dict[str, Any]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 __all__ = [
     "MAX_BODY_BYTES",
     "Message",
@@ -34,12 +36,16 @@ def declared_length(scope: Scope) -> int | None:
 
 async def read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes | None:
     """The whole request body, or None as soon as it is larger than ``limit`` (the rest is
-    never read, so a huge body costs no memory)."""
+    never read, so a huge body costs no memory).
+
+    Raises ``ClientDisconnect`` when the client is gone before the body ended (it left, or the
+    server gave up waiting: ``ServerLimits.body_timeout``): a truncated body is never served.
+    """
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            raise ClientDisconnect
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from mockgate.apis.context import MockContext
@@ -59,6 +60,8 @@ class Dispatcher:
             route, path_params = found
             operation = self.operations[route.operation_id]
             response = await self._serve(operation, path_params, scope, receive, info)
+        except ClientDisconnect:
+            raise  # no one to answer (see read_body)
         except Exception as exc:  # every failure leaves in the spec's error shape
             error = describe(exc)
             if error.status >= 500 and not isinstance(exc, MockError):

@@ -15,7 +15,10 @@ import uvicorn
 from mockgate.apis.context import MockContext, MockOptions
 from mockgate.core.clock import Clock
 from mockgate.core.faults import Fault
-from mockgate.mockserver.app import context_of, create_app
+from mockgate.mockserver.app import MockApp, context_of, create_app
+from mockgate.mockserver.connections import Refusal, ServerLimits
+from mockgate.mockserver.responses import parser_refusal
+from mockgate.mockserver.server import server_config
 
 __all__ = ["MockFactory", "MockHandle", "ThreadedServer"]
 
@@ -90,8 +93,9 @@ class MockFactory:
             else:
                 from starlette.testclient import TestClient
 
-                client = TestClient(app, base_url="http://mockgate.test")
-                base_url = "http://mockgate.test"
+                # A loopback name: the mock answers no other Host unless told (allowed_hosts).
+                base_url = "http://localhost"
+                client = TestClient(app, base_url=base_url)
             self._handles[key] = MockHandle(api, app, base_url, client)
         return self._handles[key]
 
@@ -103,11 +107,19 @@ class MockFactory:
 
 
 class ThreadedServer:
-    """An ASGI app served by uvicorn in a thread on a free loopback port: ``start()`` gives its
-    base URL, ``stop()`` ends it."""
+    """An ASGI app served by uvicorn in a thread on a free loopback port, as ``mockgate serve``
+    serves it (same limits and refusals): ``start()`` gives its base URL, ``stop()`` ends it.
 
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    ``refusal`` defaults to a mock's own error shape (text/plain for another app)."""
+
+    def __init__(
+        self, app: Any, limits: ServerLimits | None = None, refusal: Refusal | None = None
+    ) -> None:
+        if refusal is None and isinstance(app, MockApp):
+            ctx = context_of(app)
+            refusal = parser_refusal(ctx.api, ctx.clock.now)
+        limits = limits or ServerLimits()
+        config = server_config(app, "127.0.0.1", 0, limits, refusal, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True, name="mockgate-server")
 

@@ -3,7 +3,8 @@
 For each request to the API (not to ``/__mockgate`` or the docs): a request id, the route, the
 body (refused above ``MAX_BODY_BYTES`` before it is read), the journal entry, faults and
 ``Prefer`` (status, example, dynamic, delay), response self-validation when asked for, and one
-access-log line. Every response, admin ones included, commits the store before it starts.
+access-log line. Every response, admin ones included, commits the store before it starts; when
+the commit fails, a 500 in the API's shape goes in its place (the changes undone).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from starlette.responses import Response
 
 from mockgate.apis.context import MockContext
 from mockgate.core.errors import ApiError, RequestInfo
-from mockgate.core.journal import BODY_LIMIT, JournalEntry
+from mockgate.core.journal import JournalEntry, raw_size
+from mockgate.mockserver.admin import admin_error_body
 from mockgate.mockserver.asgi import (
     MAX_BODY_BYTES,
     Message,
@@ -65,7 +67,8 @@ class MockMiddleware:
         scope["mockgate"] = ctx
         if scope["path"].startswith(self.passthrough):
             # Admin writes (state, reset) are acknowledged durably too.
-            await self.app(scope, receive, _Captured(send, ctx.store.commit).send)
+            captured = _Captured(send, ctx.store.commit, functools.partial(_admin_refusal, ctx))
+            await self.app(scope, receive, captured.send)
             return
 
         started = time.perf_counter()
@@ -80,7 +83,8 @@ class MockMiddleware:
         scope["mockgate.route"] = route  # what an API's own middleware acts on
         scope["mockgate.resolved"] = resolved  # what the dispatcher serves
         operation_id = route.operation_id if route else None
-        captured = _Captured(send, ctx.store.commit, request_id)
+        refuse = functools.partial(error_response, ctx, request=info)
+        captured = _Captured(send, ctx.store.commit, refuse, request_id)
 
         length = declared_length(scope)
         too_large = length is not None and length > MAX_BODY_BYTES
@@ -180,21 +184,24 @@ class MockMiddleware:
     ) -> None:
         ctx = self.ctx
         duration_ms = (time.perf_counter() - started) * 1000
+        query = scope.get("query_string", b"")
         entry = functools.partial(
             JournalEntry.capture,
             id=ctx.journal.next_id(),
             time=ctx.clock.now(),
             method=scope["method"],
             path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=query.decode("latin-1"),
             headers=headers,
             body=body,
             status=captured.status,
             duration_ms=duration_ms,
             operation_id=operation_id,
         )
-        # Built when first read, unless the body is large: the journal keeps only its start.
-        ctx.journal.record(entry if len(body) <= BODY_LIMIT else entry())
+        # Built when first read, unless the request is beyond what an entry keeps (a large body,
+        # a head refused with 431): then built now, so only what an entry shows stays in memory.
+        size = raw_size(scope["path"], query, scope["headers"], body)
+        ctx.journal.record(entry, size)
         if ctx.options.access_log:
             log.info(
                 "%s %s %s %d %.1fms",
@@ -208,28 +215,64 @@ class MockMiddleware:
 
 class _Captured:
     """Wraps ``send``: commits the store before the response starts (a write is acknowledged
-    only once durable), remembers the status and sets ``X-Request-Id``."""
+    only once durable), remembers the status and sets ``X-Request-Id``.
 
-    def __init__(self, send: Send, commit: Callable[[], None], request_id: str = "") -> None:
+    A commit that fails leaves the store as it was before the request's changes (``Store.commit``),
+    so the response is replaced by a 500 from ``refuse``, in the shape of the API served, and
+    later requests are served as usual.
+    """
+
+    def __init__(
+        self,
+        send: Send,
+        commit: Callable[[], None],
+        refuse: Callable[[ApiError], Response],
+        request_id: str = "",
+    ) -> None:
         self._send = send
         self._commit = commit
+        self._refuse = refuse
         self._request_id = request_id.encode("latin-1", "replace")
+        self._replaced = False
         self.status = 500
         self.started = False
 
     async def send(self, message: Message) -> None:
+        if self._replaced:  # the rest of a response whose changes could not be saved
+            return
         if message["type"] == "http.response.start":
-            self._commit()
+            try:
+                self._commit()
+            except Exception as exc:
+                await self._replace(exc)
+                return
             self.started = True
             self.status = message["status"]
-            if self._request_id:
-                # The middleware's id wins over one copied from a spec example.
-                raw = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
-                ]
-                raw.append((b"x-request-id", self._request_id))
-                message = {**message, "headers": raw}
+            message = self._with_id(message)
         await self._send(message)
+
+    async def _replace(self, exc: Exception) -> None:
+        log.exception("the store could not save a request's changes", exc_info=exc)
+        self._replaced = True
+        error = ApiError(
+            500,
+            "The mock could not save this request's changes and made none: "
+            f"{type(exc).__name__}: {exc}",
+        )
+        response = self._refuse(error)
+        self.started, self.status = True, response.status_code
+        start = {"status": response.status_code, "headers": response.raw_headers}
+        # Sent without committing again: the failed changes are undone, nothing is pending.
+        await self._send(self._with_id({"type": "http.response.start", **start}))
+        await self._send({"type": "http.response.body", "body": response.body})
+
+    def _with_id(self, start: Message) -> Message:
+        if not self._request_id:
+            return start
+        # The middleware's id wins over one copied from a spec example.
+        raw = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"x-request-id"]
+        raw.append((b"x-request-id", self._request_id))
+        return {**start, "headers": raw}
 
 
 class _Buffer:
@@ -263,6 +306,12 @@ class _Buffer:
         if len(bodies) == 1 and JSON_VALUE in bodies[0]:
             return bodies[0][JSON_VALUE]
         return _UNKNOWN
+
+
+def _admin_refusal(ctx: MockContext, error: ApiError) -> Response:
+    # The admin API's shape for what passes through (the admin API, the docs).
+    info = RequestInfo("", "", "", ctx.clock.now())
+    return json_response(admin_error_body(error, info), error.status, error.headers)
 
 
 def _oversized_head(headers: list[tuple[bytes, bytes]]) -> bool:

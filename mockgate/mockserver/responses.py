@@ -89,13 +89,15 @@ def error_response(ctx: MockContext, error: ApiError, request: RequestInfo) -> R
     return json_response(body, error.status, error.headers)
 
 
-def parser_refusal(api: MockApi, now: Callable[[], datetime]) -> Callable[[], bytes]:
-    """The body of the 400 for a request the HTTP parser refused, in ``api``'s error shape
-    (nothing of the request is known: not its method, nor its path)."""
+def parser_refusal(api: MockApi, now: Callable[[], datetime]) -> Callable[[int, str], bytes]:
+    """The body of a refusal by the server's HTTP protocol, before any app saw the request (what
+    its parser cannot read, a head too large or too slow, a body too slow, one connection too
+    many), in ``api``'s error shape: ``body(status, message)``. Nothing of the request is known
+    there: not its method, nor its path."""
 
-    def body() -> bytes:
+    def body(status: int, message: str) -> bytes:
         info = RequestInfo("", "", new_request_id(), now())
-        return encode_json(api.error_body(ApiError(400, PARSER_REFUSAL), info))
+        return encode_json(api.error_body(ApiError(status, message), info))
 
     return body
 

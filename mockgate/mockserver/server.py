@@ -1,8 +1,11 @@
 """Running several mocks in one process: one event loop, one uvicorn server per API.
 
 A request that uvicorn's HTTP parser refuses (a bad request line, folded or control-character
-headers, conflicting lengths) never reaches an app; each server still answers it in its API's
-error shape, through a protocol class whose 400 is the server's ``refusal`` body.
+headers, conflicting lengths) never reaches an app, nor does one that breaks the connection's
+limits (``mockserver.connections``: a head too large or too slow, a body too slow, one
+connection too many); each server still answers it in its API's error shape, the server's
+``refusal``. ``server_config`` builds the one uvicorn configuration every mock is served with
+(here, and by ``handles.ThreadedServer`` for tests).
 
 Background work that belongs to the running servers (the file watcher of ``--reload``) runs as
 tasks on the same loop: started once every server listens, cancelled when they stop.
@@ -19,9 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from starlette.requests import ClientDisconnect
 
-__all__ = ["MockServer", "serve"]
+from mockgate.mockserver.asgi import Receive, Scope, Send
+from mockgate.mockserver.connections import Refusal, ServerLimits, protocol
+
+__all__ = ["MockServer", "serve", "server_config"]
 
 
 @dataclass(frozen=True)
@@ -30,9 +36,8 @@ class MockServer:
     host: str
     port: int
     app: Any
-    # The JSON body of the 400 for a request the HTTP parser refused; None: uvicorn's own
-    # text/plain answer.
-    refusal: Callable[[], bytes] | None = None
+    # The JSON body of what the HTTP protocol refuses; None: text/plain.
+    refusal: Refusal | None = None
 
 
 class _Server(uvicorn.Server):
@@ -52,19 +57,12 @@ def serve(
     """Serve ``mocks`` until Ctrl-C (SIGINT) or SIGTERM, then shut every one down cleanly.
 
     Each of ``background`` is called once every server listens, and the coroutine it returns
-    runs on the servers' loop until they stop.
+    runs on the servers' loop until they stop. Their connections share the process's
+    descriptors (``ServerLimits.sharing``).
     """
+    limits = ServerLimits.sharing(len(mocks))
     configs = [
-        uvicorn.Config(
-            m.app,
-            host=m.host,
-            port=m.port,
-            log_level=log_level,
-            access_log=False,  # mockgate writes its own access line
-            lifespan="off",
-            http=_protocol(m.refusal) if m.refusal is not None else "auto",
-        )
-        for m in mocks
+        server_config(m.app, m.host, m.port, limits, m.refusal, log_level=log_level) for m in mocks
     ]
     servers = [_Server(c) for c in configs]
     # The seeded stores are most of the heap and live as long as the process: out of the cyclic
@@ -76,26 +74,42 @@ def serve(
         runner.run(_serve_all(servers, on_ready, background))
 
 
-def _protocol(refusal: Callable[[], bytes]) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol (httptools when installed, else h11), answering what its parser
-    refuses with ``refusal()`` as JSON instead of text/plain."""
+def server_config(
+    app: Any,
+    host: str,
+    port: int,
+    limits: ServerLimits,
+    refusal: Refusal | None,
+    *,
+    log_level: str = "info",
+) -> uvicorn.Config:
+    """How uvicorn serves ``app``: held to ``limits``, refusing in ``refusal``'s shape."""
+    return uvicorn.Config(
+        _ClientGone(app),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,  # mockgate writes its own access line
+        lifespan="off",
+        http=protocol(limits, refusal),
+        ws="none",  # no mock speaks WebSocket: an upgrade is a plain request
+        timeout_keep_alive=limits.idle_timeout,
+    )
 
-    # AutoHTTPProtocol is a variable (uvicorn picks httptools' or h11's class when imported),
-    # and mypy takes no variable as a base class.
-    class RefusingProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]  # see above
-        def send_400_response(self, msg: str) -> None:
-            body = refusal()
-            head = [b"HTTP/1.1 400 Bad Request"]
-            head += [name + b": " + value for name, value in self.server_state.default_headers]
-            head += [
-                b"content-type: application/json",
-                b"content-length: %d" % len(body),
-                b"connection: close",
-            ]
-            self.transport.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
-            self.transport.close()
 
-    return RefusingProtocol
+class _ClientGone:
+    """Ends a request quietly when its client left before its body ended (``read_body`` raises
+    ``ClientDisconnect``, as Starlette's ``Request.body`` does): there is no one to answer, and
+    no server error to log."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:  # no context manager: this runs on every request
+            await self.app(scope, receive, send)
+        except ClientDisconnect:
+            return
 
 
 async def _serve_all(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 
 from mockgate.core.errors import FieldError, MockError
+from mockgate.openapi.jsonlimits import Unstorable, decode
 from mockgate.openapi.schemas import compile_schema, to_json_schema
 
 if TYPE_CHECKING:
@@ -112,18 +113,19 @@ def _parse_json(raw: bytes, charset: str) -> Any:
             (FieldError("body", f"cannot be decoded as {charset}"),),
         ) from None
     try:
-        return _DECODER.decode(text)
+        return decode(text, _DECODER)
     except json.JSONDecodeError as exc:
         raise MockError(
             400,
             "Request body is not valid JSON",
             (FieldError("body", f"{exc.msg} at line {exc.lineno} column {exc.colno}"),),
         ) from None
-    except RecursionError:
+    except Unstorable as exc:  # nothing that could not be stored and served back gets in
+        where = exc.problem
         raise MockError(
             400,
-            "Request body is nested too deeply",
-            (FieldError("body", "JSON nesting is deeper than this mock parses"),),
+            f"Request body cannot be stored: {where}",
+            (FieldError(where.path, where.reason),),
         ) from None
 
 

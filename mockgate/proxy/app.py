@@ -8,6 +8,12 @@ the client's, counted apart from the upstream's violations (its refusal, if the 
 not declare that status, is not held against the upstream), and with ``strict`` a response that
 breaks the spec is replaced by a 502 in the API's own error shape that lists why.
 ``/__mockgate/*`` is the proxy's own and never forwarded.
+
+``timeout`` is one deadline for the whole exchange (connect, send, the answer to its last
+byte). Answers stream through (``relay``): a JSON or text body within ``validate_max_bytes`` is
+read whole and judged before the client gets it; a larger one is passed on as it comes and
+recorded as not judged ("too large"); any other body (an image) is judged by its status, type
+and headers, and streamed.
 """
 
 from __future__ import annotations
@@ -30,22 +36,28 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocketClose
 
 from mockgate.apis.base import MockApi, load_api
+from mockgate.core.access import AdminPolicy, HostPolicy
 from mockgate.core.errors import ApiError, FieldError, RequestInfo
+from mockgate.mockserver.asgi import MAX_BODY_BYTES
 from mockgate.mockserver.responses import json_response
 from mockgate.openapi.catalog import get_api
 from mockgate.openapi.routes import Route
 from mockgate.proxy.forward import (
+    Answer,
     BodyTooLarge,
     Upstream,
     UpstreamResponse,
     decoded,
     upstream_headers,
 )
-from mockgate.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValidator
+from mockgate.proxy.relay import Cut, Relay
+from mockgate.proxy.validate import ProxiedRequest, ProxiedResponse, SpecValidator, is_textual
 from mockgate.proxy.violations import (
+    EXCERPT_CHARS,
     NOT_IN_SPEC,
     Exchange,
     Redactor,
+    Unjudged,
     Violation,
     ViolationStore,
     excerpt,
@@ -58,6 +70,7 @@ log = logging.getLogger("mockgate.proxy")
 ADMIN_PREFIX = "/__mockgate"
 _PROBLEM_CHARS = 300  # one problem's share of a --strict 502 message
 _PROBLEMS_SHOWN = 3
+_KEPT_BYTES = EXCERPT_CHARS * 4  # of a streamed body, for its excerpt
 
 T = TypeVar("T")
 
@@ -65,9 +78,11 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class ProxyOptions:
     strict: bool = False
-    timeout: float = 30.0  # seconds for the upstream to answer
-    max_request_bytes: int = 10 * 1024 * 1024
-    max_response_bytes: int = 32 * 1024 * 1024
+    timeout: float = 30.0  # seconds for the whole exchange: connect, send, the complete answer
+    max_request_bytes: int = MAX_BODY_BYTES  # the mock's own bound
+    # A JSON or text response larger than this is passed on unjudged (it streams through
+    # either way): what is judged is held in memory whole, and parsed.
+    validate_max_bytes: int = 4 * 1024 * 1024
     max_violations: int = 1000  # the latest ones are kept
 
 
@@ -88,12 +103,7 @@ class Proxy:
         self.plugin: MockApi = load_api(api)
         self.validator = SpecValidator.from_api(api)
         self.redactor = Redactor.from_spec(spec.document)
-        self.upstream = Upstream(
-            upstream,
-            timeout=self.options.timeout,
-            max_response_bytes=self.options.max_response_bytes,
-            transport=transport,
-        )
+        self.upstream = Upstream(upstream, timeout=self.options.timeout, transport=transport)
         self.violations = ViolationStore(self.options.max_violations)
         self._limiter: anyio.CapacityLimiter | None = None
 
@@ -104,7 +114,7 @@ class Proxy:
             self._limiter = anyio.CapacityLimiter(1)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response | Relay:
         """Forward ``request``, judge the exchange, answer with the upstream's response (or, with
         ``strict`` and a violating response, a 502 that says why)."""
         scope = request.scope
@@ -116,47 +126,50 @@ class Proxy:
             body = await _read_bounded(request, self.options.max_request_bytes)
         except BodyTooLarge as exc:
             return self.error(info, 413, f"Request body too large: the proxy forwards {exc}")
+        # One deadline for the whole exchange: connect, send, and the answer to its last byte.
+        deadline = anyio.current_time() + self.options.timeout
         if self._is_machinery(request):
             try:
-                answer, _ = await self._forward(request, body)
-            except (httpx.HTTPError, BodyTooLarge) as exc:
+                answer, head, complete = await self._forward(request, body, deadline)
+            except (httpx.HTTPError, TimeoutError) as exc:
                 return self.error(info, *self._failure(exc))
-            return _passthrough(answer)
+            if complete:
+                return _passthrough(answer.whole(head))
+            return Relay(answer, head, deadline=deadline, on_end=lambda *_: None)
 
         route = self.validator.route(method, path)
         proxied = None if route is None else self._proxied(request, query, body)
         # The request is judged while the upstream works on it.
         judging = asyncio.create_task(self._judge_request(method, path, proxied))
         try:
-            answer, plain = await self._forward(request, body)
-        except (httpx.HTTPError, BodyTooLarge) as exc:
+            answer, head, complete = await self._forward(request, body, deadline)
+        except (httpx.HTTPError, TimeoutError) as exc:
             request_problems = await judging
             return self._unanswered(info, request, query, body, route, request_problems, exc)
         except BaseException:
             judging.cancel()
             raise
-        request_problems = await judging
-        # Not judged (None) where the spec says nothing about the answer: no such operation,
-        # or a refusal it does not declare of a request outside the contract.
-        response_problems = None
-        if (
-            route is not None
-            and proxied is not None
-            and not (request_problems and self._refused_undeclared(route, answer.status))
-        ):
-            judged = ProxiedResponse(answer.status, _headers(answer.headers), plain)
-            response_problems = await self._off_loop(
-                self.validator.response_errors, proxied, judged, route
-            )
+        try:
+            request_problems = await judging
+            judged = self._judged(route, proxied, answer.status, request_problems)
+            response_problems, unjudged = None, None
+            if judged and route is not None and proxied is not None:
+                response_problems, unjudged = await self._judge_response(
+                    proxied, route, answer, head, complete
+                )
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await answer.aclose()
+            raise
         operation = route.operation_id if route is not None else NOT_IN_SPEC
-        replace = self.options.strict and bool(response_problems)
-        exchange = self._exchange(request, query, body, answer.status, answer.headers, plain)
-        violation = self.violations.record(
-            operation, exchange, request_problems, response_problems, replaced=replace
-        )
-        if violation is not None:
-            self._log(violation)
-        if replace and violation is not None:
+        if self.options.strict and response_problems:
+            with anyio.CancelScope(shield=True):
+                await answer.aclose()
+            exchange = self._exchange(request, query, body, answer.status, answer.headers, head)
+            violation = self._record(
+                operation, exchange, request_problems, response_problems, replaced=True
+            )
+            assert violation is not None  # it has response problems
             return self.error(
                 info,
                 502,
@@ -164,7 +177,97 @@ class Proxy:
                 tuple(FieldError("response", p) for p in violation.response),
                 {"X-Mockgate-Violation": str(violation.id)},
             )
-        return _passthrough(answer)
+        if complete:
+            exchange = self._exchange(request, query, body, answer.status, answer.headers, head)
+            self._record(operation, exchange, request_problems, response_problems, unjudged)
+            return _passthrough(answer.whole(head))
+
+        # Passed on as it arrives; on record once it has ended. A text body kept for the
+        # record is its beginning (none when compressed: undecodable without the rest).
+        encoded = any(name.lower() == b"content-encoding" for name, _ in answer.headers)
+        beginning = b"" if encoded else head[:_KEPT_BYTES]
+        cap = self.options.validate_max_bytes
+
+        def ended(size: int, cut: Cut | None, why: str) -> None:
+            problems, reason = response_problems, unjudged
+            if cut is not None:
+                problems, reason = None, self._cut(cut, why, size)
+            elif judged and is_textual(answer.content_type):
+                reason = Unjudged("too large", f"too large ({size} bytes, cap {cap})")
+            exchange = self._exchange(
+                request, query, body, answer.status, answer.headers, beginning, size
+            )
+            self._record(operation, exchange, request_problems, problems, reason)
+
+        return Relay(answer, head, deadline=deadline, on_end=ended)
+
+    def _judged(
+        self,
+        route: Route | None,
+        proxied: ProxiedRequest | None,
+        status: int,
+        request_problems: list[str],
+    ) -> bool:
+        """Whether the response is judged: not where the spec says nothing about the answer
+        (no such operation, or a refusal it does not declare of a request outside the
+        contract)."""
+        return (
+            route is not None
+            and proxied is not None
+            and not (request_problems and self._refused_undeclared(route, status))
+        )
+
+    async def _judge_response(
+        self, proxied: ProxiedRequest, route: Route, answer: Answer, head: bytes, complete: bool
+    ) -> tuple[list[str] | None, Unjudged | None]:
+        """The response's problems, or why it is not judged. A JSON or text body is judged
+        when it fits ``validate_max_bytes``; any other body is judged by its status, type and
+        headers alone, whatever its size."""
+        headers = _headers(answer.headers)
+        cap = self.options.validate_max_bytes
+        if not is_textual(answer.content_type):
+            plain = b""
+        elif not complete:
+            return None, None  # too large: said once its size is known
+        else:
+            try:
+                plain = decoded(answer.whole(head), cap)
+            except BodyTooLarge:
+                return None, Unjudged("too large", f"too large (more than {cap} bytes decoded)")
+        judged = ProxiedResponse(answer.status, headers, plain)
+        problems = await self._off_loop(self.validator.response_errors, proxied, judged, route)
+        return problems, None
+
+    def _cut(self, cut: Cut, why: str, size: int) -> Unjudged:
+        """Why a response the client got only part of is not judged."""
+        timeout = self.options.timeout
+        if cut is Cut.UPSTREAM_TIMED_OUT:
+            detail = f"upstream timed out after {timeout:g} s, in the middle of the body"
+        elif cut is Cut.CLIENT_TOO_SLOW:
+            detail = f"client too slow: the response not taken within {timeout:g} s"
+        else:
+            detail = f"{cut.value}: {why}"
+        log.warning("response cut short: %s; %d bytes of the body passed on", detail, size)
+        return Unjudged(cut.value, f"{detail}; {size} bytes passed on")
+
+    def _record(
+        self,
+        operation: str,
+        exchange: Exchange,
+        request_problems: list[str],
+        response_problems: list[str] | None,
+        unjudged: Unjudged | None = None,
+        *,
+        replaced: bool = False,
+    ) -> Violation | None:
+        violation = self.violations.record(
+            operation, exchange, request_problems, response_problems, replaced, unjudged
+        )
+        if violation is not None:
+            self._log(violation)
+        if unjudged is not None:
+            log.info("%s [%s] not judged: %s", exchange.describe(), operation, unjudged.detail)
+        return violation
 
     def _is_machinery(self, request: Request) -> bool:
         """HTTP's own machinery, passed on and not judged: a CORS preflight, and HEAD where
@@ -184,31 +287,41 @@ class Proxy:
             return [self.validator.not_in_spec(method, path)]
         return await self._off_loop(self.validator.request_errors, proxied)
 
-    async def _forward(self, request: Request, body: bytes) -> tuple[UpstreamResponse, bytes]:
-        """The upstream's answer, and its body decoded (as the client will read it)."""
+    async def _forward(
+        self, request: Request, body: bytes, deadline: float
+    ) -> tuple[Answer, bytes, bool]:
+        """The upstream's answer by ``deadline``: its head, and its body's beginning read (all
+        of it when the body is JSON or text within ``validate_max_bytes``, and whether that is
+        all; nothing of any other body: it is judged without it)."""
         scope = request.scope
-        answer = await self.upstream.send(
-            request.method,
-            scope.get("raw_path") or scope["path"].encode(),
-            scope["query_string"],
-            upstream_headers(
-                scope["headers"],
-                client=request.client.host if request.client else "unknown",
-                scheme=scope.get("scheme", "http"),
-            ),
-            body,
-        )
-        return answer, decoded(answer, self.options.max_response_bytes)
+        with anyio.fail_at(deadline):
+            answer = await self.upstream.open(
+                request.method,
+                scope.get("raw_path") or scope["path"].encode(),
+                scope["query_string"],
+                upstream_headers(
+                    scope["headers"],
+                    client=request.client.host if request.client else "unknown",
+                    scheme=scope.get("scheme", "http"),
+                ),
+                body,
+            )
+            try:
+                if not is_textual(answer.content_type):
+                    return answer, b"", False
+                head, complete = await answer.read_up_to(self.options.validate_max_bytes)
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await answer.aclose()
+                raise
+        return answer, head, complete
 
     def _failure(self, exc: Exception) -> tuple[int, str]:
         """The status and message of the proxy's answer when the upstream gave none."""
         upstream = self.upstream.base_url
-        if isinstance(exc, httpx.TimeoutException):
-            return 504, f"The upstream {upstream} did not answer within {self.options.timeout:g} s"
-        if isinstance(exc, BodyTooLarge):
-            return 502, (
-                f"The upstream {upstream} answered with a body of {exc}, more than the proxy "
-                "passes on"
+        if isinstance(exc, httpx.TimeoutException | TimeoutError):
+            return 504, (
+                f"The upstream {upstream} did not answer within {self.options.timeout:g} s"
             )
         return (
             502,
@@ -233,7 +346,10 @@ class Proxy:
         status: int,
         response_headers: list[tuple[bytes, bytes]],
         response_body: bytes,
+        response_size: int | None = None,
     ) -> Exchange:
+        """The exchange as evidence; ``response_size`` the whole body's when ``response_body``
+        is only its beginning."""
         headers = _headers(response_headers)
         return Exchange(
             method=request.method,
@@ -243,7 +359,7 @@ class Proxy:
             request_body=excerpt(body, request.headers.get("content-type", "")),
             status=status,
             response_headers=self.redactor.headers_of(headers.items()),
-            response_body=excerpt(response_body, headers.get("content-type", "")),
+            response_body=excerpt(response_body, headers.get("content-type", ""), response_size),
         )
 
     def _unanswered(
@@ -256,19 +372,24 @@ class Proxy:
         request_problems: list[str],
         exc: Exception,
     ) -> Response:
-        """The proxy's own error when the upstream gave no usable answer; the request's own
-        violations are still recorded (the response is not judged: it is the proxy's)."""
+        """The proxy's own error when the upstream gave no answer; the exchange is recorded,
+        the request's own violations with it (the response is not judged: it is the proxy's)."""
         status, message = self._failure(exc)
         log.warning("%s %s: %s", info.method, info.path, message)
-        if request_problems:
-            violation = self.violations.record(
-                route.operation_id if route is not None else NOT_IN_SPEC,
-                self._exchange(request, query, body, status, [], b""),
-                request_problems,
-                None,
-            )
-            if violation is not None:
-                self._log(violation)
+        timed_out = status == 504
+        kind = "upstream timed out" if timed_out else "upstream unreachable"
+        detail = (
+            f"upstream timed out: no answer within {self.options.timeout:g} s"
+            if timed_out
+            else f"upstream unreachable: {str(exc) or type(exc).__name__}"
+        )
+        self._record(
+            route.operation_id if route is not None else NOT_IN_SPEC,
+            self._exchange(request, query, body, status, [], b""),
+            request_problems,
+            None,
+            Unjudged(kind, f"{detail}; the client got a {status}"),
+        )
         return self.error(info, status, message)
 
     def _refused_undeclared(self, route: Route, status: int) -> bool:
@@ -310,8 +431,19 @@ class Proxy:
         return json_response(body, status, {**error.headers, "X-Request-Id": info.request_id})
 
     async def admin(self, request: Request) -> Response:
-        """``/__mockgate/violations``: GET lists them (with each exchange), DELETE clears."""
+        """``/__mockgate/violations``: GET lists them (with each exchange), DELETE clears.
+
+        The mock's admin rules hold here too: no DNS-rebound ``Host``, no foreign ``Origin``."""
         path = request.scope["path"]
+        hosts = request.headers.getlist("host")
+        refused = _HOSTS.refusal(hosts, request.scope.get("http_version", "1.1"))
+        if refused is not None:
+            return _admin_error(403, refused)
+        # GET and DELETE only: no simple cross-site request sends a DELETE, so no content type
+        # is asked for.
+        error = _ADMIN.origin_refusal(_lower_headers(request), request.url.scheme)
+        if error is not None:
+            return _admin_error(error.status, error.message)
         if path.rstrip("/") != f"{ADMIN_PREFIX}/violations":
             return _admin_error(404, f"No proxy endpoint at {path}; see {ADMIN_PREFIX}/violations")
         if request.method == "GET":
@@ -339,6 +471,7 @@ class ProxyApp:
             return
         request = Request(scope, receive)
         path = scope["path"]
+        response: Response | Relay
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             response = await self.proxy.admin(request)
         else:
@@ -411,6 +544,15 @@ def _passthrough(answer: UpstreamResponse) -> Response:
         headers.append((b"content-length", str(len(answer.body)).encode()))  # it came chunked
     response.raw_headers = headers
     return response
+
+
+# The proxy's admin endpoint only lists and clears what it saw: origin and Host rules, no token.
+_HOSTS = HostPolicy()
+_ADMIN = AdminPolicy()
+
+
+def _lower_headers(request: Request) -> dict[str, str]:
+    return {name.lower(): value for name, value in request.headers.items()}
 
 
 def _admin_error(status: int, message: str, **headers: str) -> Response:

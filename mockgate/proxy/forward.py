@@ -2,8 +2,9 @@
 
 The request goes out as the client sent it (method, raw path and query, headers, body) with
 what a reverse proxy changes: hop-by-hop headers dropped, ``Host`` the upstream's, the client
-added to ``X-Forwarded-For``. The answer is read raw (still compressed if it was), so it reaches
-the client byte-identical; ``decoded`` gives the body as the validator must see it.
+added to ``X-Forwarded-For``. The answer is read raw (still compressed if it was), as it
+arrives, so it reaches the client byte-identical; ``decoded`` gives a body as the validator
+must see it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 __all__ = [
+    "Answer",
     "BodyTooLarge",
     "Upstream",
     "UpstreamResponse",
@@ -87,6 +89,59 @@ class UpstreamResponse:
     body: bytes  # raw: still content-encoded if the upstream compressed it
 
 
+class Answer:
+    """The upstream's answer as it arrives: status and headers first, the body read on demand
+    (raw: still content-encoded if the upstream compressed it), so it can be passed on as it
+    comes. Whoever opened it closes it (``aclose``)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.headers = forwardable(response.headers.raw)
+        self.received = 0  # body bytes read so far
+        self._response = response
+        self._chunks = response.aiter_raw()
+
+    @property
+    def content_type(self) -> str:
+        return str(self._response.headers.get("content-type", ""))
+
+    @property
+    def declared_length(self) -> int | None:
+        declared = self._response.headers.get("content-length", "")
+        return int(declared) if declared.isdigit() else None
+
+    async def read_up_to(self, limit: int) -> tuple[bytes, bool]:
+        """The body's first bytes, read until it ends or passes ``limit`` bytes, and whether
+        that is all of it. Nothing is read when its declared length is already over."""
+        declared = self.declared_length
+        if declared is not None and declared > limit:
+            return b"", False
+        chunks: list[bytes] = []
+        while self.received <= limit:
+            chunk = await self.next_chunk()
+            if chunk is None:
+                return b"".join(chunks), True
+            chunks.append(chunk)
+        return b"".join(chunks), False
+
+    async def next_chunk(self) -> bytes | None:
+        """The body's next bytes as they came from the network; None once it has ended.
+        Raises ``httpx.HTTPError`` when the upstream breaks off."""
+        try:
+            chunk = await anext(self._chunks)
+        except StopAsyncIteration:
+            return None
+        self.received += len(chunk)
+        return chunk
+
+    def whole(self, body: bytes) -> UpstreamResponse:
+        """The answer, with ``body`` its complete (raw) body."""
+        return UpstreamResponse(self.status, self.headers, body)
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
 class Upstream:
     """One upstream server behind one shared ``httpx.AsyncClient`` (pooled connections)."""
 
@@ -95,11 +150,10 @@ class Upstream:
         base_url: str,
         *,
         timeout: float = 30.0,
-        max_response_bytes: int = 32 * 1024 * 1024,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = httpx.URL(base_url)
-        self.max_response_bytes = max_response_bytes
+        # Each connect and read is bounded too; the proxy's deadline bounds the whole exchange.
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         # Redirects reach the client as they are; proxies from the environment are not used:
         # the upstream is named explicitly.
@@ -113,16 +167,16 @@ class Upstream:
         target = prefix + raw_path + (b"?" + query if query else b"")
         return self.base_url.copy_with(raw_path=target)
 
-    async def send(
+    async def open(
         self,
         method: str,
         raw_path: bytes,
         query: bytes,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
-    ) -> UpstreamResponse:
-        """Forward the request; raises ``httpx.HTTPError`` when the upstream cannot be reached
-        or times out, ``BodyTooLarge`` when its answer exceeds the bound."""
+    ) -> Answer:
+        """Forward the request and return its answer once its head has come, the body still to
+        read; raises ``httpx.HTTPError`` when the upstream cannot be reached or times out."""
         # httpx.Request adds nothing but Host (from the URL) and Content-Length (from the body),
         # unlike client.build_request, which would add the client's default headers.
         request = httpx.Request(
@@ -132,24 +186,7 @@ class Upstream:
             content=body or None,
             extensions={"timeout": self.timeout.as_dict()},
         )
-        response = await self._client.send(request, stream=True)
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_response_bytes:
-                raise BodyTooLarge(self.max_response_bytes)
-            chunks, size = [], 0
-            async for chunk in response.aiter_raw():
-                size += len(chunk)
-                if size > self.max_response_bytes:
-                    raise BodyTooLarge(self.max_response_bytes)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        return UpstreamResponse(
-            response.status_code,
-            forwardable(response.headers.raw),
-            b"".join(chunks),
-        )
+        return Answer(await self._client.send(request, stream=True))
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -6,7 +6,8 @@ request to the upstream again, each redacted credential read from an environment
 ``$MOCKGATE_AUTHORIZATION`` for the client's ``Authorization``) and the responses that passed
 become its passed assertions, so CI shows one test case per operation (``response_conforms``).
 The client's requests outside the contract are no finding and no part of the verdict: they are
-listed apart, one line per distinct problem with how many requests had it. JSON is
+listed apart, one line per distinct problem with how many requests had it, and so are the
+responses not judged (too large for ``--validate-max-bytes``, cut short). JSON is
 ``mockgate verify``'s JSON report (``mockgate.reports.jsonreport``) with everything the
 violations endpoint holds, its counts of both sides among it.
 """
@@ -103,6 +104,7 @@ def _conformance_report(
             message = "\n".join([violation.exchange.describe(), *violation.response])
             report.add(Finding.from_exchanges(RESPONSE_CHECK, message, exchange))
     report.skipped += _client_lines(store)
+    report.skipped += _not_judged_lines(store)
     if store.dropped:
         report.skipped.append(
             f"{store.dropped} older violation(s) are not listed: the proxy keeps the latest "
@@ -135,6 +137,16 @@ def _client_lines(store: ViolationStore) -> list[str]:
     if len(seen) > _CLIENT_LINES:
         lines.append(f"... and {len(seen) - _CLIENT_LINES} more distinct client problems")
     return lines
+
+
+def _not_judged_lines(store: ViolationStore) -> list[str]:
+    """The responses the proxy passed on without judging them (too large, cut short): neither
+    a pass nor a violation, one line per operation and reason."""
+    return [
+        f"not judged: {_shorten(entry['detail'])} · {entry['operation']}: {entry['count']} "
+        f"response(s) for this reason, the latest {entry['exchange']}"
+        for entry in store.not_judged()
+    ]
 
 
 def _shorten(text: str) -> str:

@@ -1,4 +1,5 @@
-"""What the proxy found: each violating exchange with what it was, in a bounded store.
+"""What the proxy found: each violating exchange with what it was, in a bounded store, and
+the responses it could not judge (too large, cut short), counted with the latest of each.
 
 An exchange is kept as evidence, not as a replay: credentials are redacted (headers, cookies
 and API-key query parameters the spec names) and bodies are cut to a short excerpt, so the
@@ -24,6 +25,7 @@ __all__ = [
     "RESPONSE_CHECK",
     "Exchange",
     "Redactor",
+    "Unjudged",
     "Violation",
     "ViolationStore",
     "excerpt",
@@ -79,16 +81,27 @@ class Redactor:
         return urlencode([(n, REDACTED if n in self.query else v) for n, v in pairs])
 
 
-def excerpt(body: bytes, content_type: str) -> str | None:
-    """A JSON or text body's beginning (at most ``EXCERPT_CHARS``); other bodies by size."""
-    if not body:
+def excerpt(body: bytes, content_type: str, size: int | None = None) -> str | None:
+    """A JSON or text body's beginning (at most ``EXCERPT_CHARS``); other bodies by size.
+    ``size`` is the whole body's when ``body`` is only its beginning (a streamed response)."""
+    size = len(body) if size is None else size
+    if not size:
         return None
     if not is_textual(content_type):
-        return f"<{len(body)} bytes of {media_type(content_type) or 'unknown type'}>"
+        return f"<{size} bytes of {media_type(content_type) or 'unknown type'}>"
     text = body[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-    if len(text) <= EXCERPT_CHARS and len(body) <= EXCERPT_CHARS * 4:
+    if len(text) <= EXCERPT_CHARS and size <= EXCERPT_CHARS * 4:
         return text
-    return f"{text[:EXCERPT_CHARS]}... ({len(body)} bytes in all)"
+    return f"{text[:EXCERPT_CHARS]}... ({size} bytes in all)"
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """Why a response was not judged: ``kind`` is what is counted (a fixed phrase: "too
+    large", "upstream timed out"), ``detail`` says it of this exchange, with its figures."""
+
+    kind: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,12 @@ class ViolationStore:
     # (operation, check) -> exchanges that passed it; failures are the violations
     passed: Counter[tuple[str, str]] = field(default_factory=Counter, init=False)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter, init=False)
+    # (operation, Unjudged.kind) -> responses not judged, and the latest one (its exchange,
+    # why): bounded by the spec's operations, whatever the traffic.
+    unjudged: Counter[tuple[str, str]] = field(default_factory=Counter, init=False)
+    _unjudged_latest: dict[tuple[str, str], tuple[str, str]] = field(
+        default_factory=dict, init=False
+    )
 
     def __post_init__(self) -> None:
         self._items = deque(maxlen=self.limit)
@@ -156,15 +175,21 @@ class ViolationStore:
         request: Iterable[str] = (),
         response: Iterable[str] | None = (),
         replaced: bool = False,
+        unjudged: Unjudged | None = None,
     ) -> Violation | None:
         """Count an exchange and keep it if it broke the spec; ``response`` None when the
-        response could not be judged (the request is not in the spec)."""
+        response could not be judged (the request is not in the spec, or ``unjudged`` says
+        why: an advisory, never a violation)."""
         request, judged = tuple(request), response is not None
         response = tuple(response or ())
         self.exchanges += 1
         self._count(operation, REQUEST_CHECK, not request)
         if judged:
             self._count(operation, RESPONSE_CHECK, not response)
+        if unjudged is not None:
+            key = (operation, unjudged.kind)
+            self.unjudged[key] += 1
+            self._unjudged_latest[key] = (exchange.describe(), unjudged.detail)
         if not request and not response:
             return None
         violation = Violation(
@@ -195,12 +220,28 @@ class ViolationStore:
         """Exchanges whose request was outside the contract: the client's, not the upstream's."""
         return sum(n for (_, check), n in self.failed.items() if check == REQUEST_CHECK)
 
+    def not_judged(self) -> list[dict[str, Any]]:
+        """The responses not judged, per operation and reason, with the latest one's exchange
+        and why (its figures)."""
+        return [
+            {
+                "operation": operation,
+                "reason": kind,
+                "count": count,
+                "exchange": self._unjudged_latest[operation, kind][0],
+                "detail": self._unjudged_latest[operation, kind][1],
+            }
+            for (operation, kind), count in self.unjudged.most_common()
+        ]
+
     def clear(self) -> None:
         """Forget every violation and count (``DELETE /__mockgate/violations``)."""
         self._items.clear()
         self.dropped = self.exchanges = 0
         self.passed.clear()
         self.failed.clear()
+        self.unjudged.clear()
+        self._unjudged_latest.clear()
 
     def __iter__(self) -> Iterator[Violation]:
         return iter(tuple(self._items))
@@ -217,4 +258,5 @@ class ViolationStore:
             "client_requests_outside_contract": self.client_requests,
             "violations": [v.to_json() for v in self],
             "dropped": self.dropped,
+            "not_judged": self.not_judged(),
         }

@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from mockgate.cli import cli
 
@@ -34,6 +36,8 @@ def test_help_explains_every_option():
         "--state-file",
         "--no-cors",
         "--cors-origin",
+        "--allowed-host NAME",
+        "--admin-token TOKEN",
         "--log-level",
         "--access-log",
     ):
@@ -48,12 +52,85 @@ def test_help_explains_every_option():
         pytest.param(("--port", "3400"), "expected API=VALUE", id="port-without-api"),
         pytest.param(("--clock", "fast"), "expected real, frozen or speed=N", id="bad-clock"),
         pytest.param(("--dataset", "missing.json"), "not one of demo, docs", id="bad-dataset"),
+        pytest.param(
+            ("--allowed-host", "http://myapp.test:8080"), "is not a host name", id="bad-host"
+        ),
+        pytest.param(("--admin-token", "two words"), "printable ASCII", id="bad-admin-token"),
     ],
 )
 def test_bad_options_are_refused_clearly(args, message):
     code, out = run(*args)
     assert code != 0
     assert message in out
+
+
+@pytest.fixture
+def served(monkeypatch) -> list[Any]:
+    """The mocks ``serve`` would start; they are not started (no sockets), the banner printed."""
+    mocks: list[Any] = []
+
+    def fake_run(given: list[Any], *, on_ready: Any, **_: Any) -> None:
+        mocks.extend(given)
+        on_ready()
+
+    monkeypatch.setattr("mockgate.mockserver.server.serve", fake_run)
+    return mocks
+
+
+def serve_output(*args: str) -> Result:
+    result = CliRunner().invoke(cli, ["serve", "agentlens", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [
+        pytest.param("0.0.0.0", True, id="every-interface"),
+        pytest.param("192.168.1.20", True, id="lan-address"),
+        pytest.param("127.0.0.1", False, id="loopback"),
+        pytest.param("localhost", False, id="localhost"),
+    ],
+)
+def test_listening_beyond_loopback_warns_on_stderr(served, host, warned):
+    result = serve_output("--host", host)
+    assert ("warning" in result.stderr) == warned
+    if warned:
+        assert result.stderr.count("\n") == 1
+        assert f"--host {host} exposes the mocks and their admin API" in result.stderr
+        assert "--admin-token TOKEN" in result.stderr
+        assert "--allowed-host NAME" in result.stderr
+    assert "Ctrl-C stops." in result.stdout
+
+
+def test_a_name_given_to_host_is_served_and_others_are_not(served):
+    serve_output("--host", "devbox.lan", "--allowed-host", ".example.test")
+    client = TestClient(served[0].app)
+    auth = {"Authorization": "Bearer als_mockgate_dev_key"}
+    for host, status in [
+        ("devbox.lan:3400", 200),
+        ("api.example.test", 200),
+        ("localhost", 200),
+        ("evil.example", 403),
+    ]:
+        response = client.get("/api/sessions", headers=auth | {"Host": host})
+        assert response.status_code == status, host
+
+
+def test_an_admin_token_is_required_and_announced(served):
+    result = serve_output("--admin-token", "s3cret")
+    assert "Admin API: send X-Mockgate-Token" in result.stdout
+    assert "s3cret" not in result.output
+    client = TestClient(served[0].app, base_url="http://localhost")
+    assert client.get("/__mockgate/health").status_code == 401
+    headers = {"X-Mockgate-Token": "s3cret"}
+    assert client.get("/__mockgate/health", headers=headers).status_code == 200
+
+
+def test_with_a_token_the_warning_asks_only_for_hosts(served):
+    result = serve_output("--host", "0.0.0.0", "--admin-token", "s3cret")
+    assert "--allowed-host NAME" in result.stderr
+    assert "--admin-token" not in result.stderr
 
 
 def free_port() -> int:

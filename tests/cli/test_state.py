@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -218,3 +219,125 @@ def test_serve_refuses_a_state_file_it_cannot_use(path, tmp_path):
         server.close()
     assert result.exit_code != 0
     assert "is in use by another process" in result.output
+
+
+# A saved clock outside the clock's range (an older mockgate let `POST /__mockgate/clock` set
+# year 9999; or the file was edited by hand): `serve` says so and how out, `state reset` gets out.
+
+YEAR_9999 = datetime(9999, 12, 31, 23, 59, 58, tzinfo=UTC).timestamp()
+
+
+def with_clock(path: Path, now: object) -> dict:
+    """A served file whose saved clock is then set to ``now``; the state it holds."""
+    state = served(path, "state-tracking")["state-tracking"]
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("UPDATE clock SET now = ?", (now,))
+    db.close()
+    return state
+
+
+def serve(path: Path) -> tuple[int, str]:
+    """`mockgate serve` through its entry point, up to where it opens the file (it stops there
+    when the file cannot be used, before any server starts)."""
+    result = CliRunner().invoke(cli, ["serve", "state-tracking", "--state-file", str(path)])
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("now", "problem"),
+    [
+        pytest.param(
+            YEAR_9999,
+            "9999-12-31T23:59:58.000Z is outside the clock's range, 1971-01-01T00:00:00.000Z "
+            "to 9899-12-31T23:59:59.000Z",
+            id="year-9999",
+        ),
+        pytest.param("later", "could not convert string to float: 'later'", id="not-a-number"),
+    ],
+)
+def test_serve_refuses_a_saved_clock_it_cannot_use_in_one_line_with_the_way_out(path, now, problem):
+    with_clock(path, now)
+    code, out = serve(path)
+    assert code == 2
+    assert out.count("\n") == 1
+    assert out.startswith(f"Error: {path}: its saved clock cannot be used ({problem}); ")
+    assert f"`mockgate state reset {path} --clock-only` discards it and keeps the state" in out
+    code, out = run("import", str(path), "/dev/null", "--api", "state-tracking")
+    assert (code, out.count("\n")) == (2, 1)
+    assert "its saved clock cannot be used" in out
+
+
+def test_reset_clock_only_discards_an_unusable_clock_and_keeps_the_state(path):
+    state = with_clock(path, YEAR_9999)
+    code, out = run("reset", str(path), "--clock-only")
+    assert (code, out) == (
+        0,
+        "clock: discarded (it could not be used); the next `mockgate serve` starts it from "
+        "--clock/--start\n",
+    )
+    assert in_file(path, "state-tracking") == state
+    later = datetime(2031, 5, 1, tzinfo=UTC)
+    reopened = ServedState.open(str(path), Clock(later, frozen=True))
+    try:
+        assert reopened.clock.now() == later
+        assert reopened.store("state-tracking", 1, "demo")[0].snapshot() == state
+    finally:
+        reopened.close()
+
+
+def test_reset_always_gets_a_file_out_of_an_unusable_clock(path):
+    with_clock(path, YEAR_9999)
+    db = sqlite3.connect(path)
+    with db:  # and records it cannot even decode
+        db.execute("UPDATE records SET body = '{not json'")
+    db.close()
+    code, out = run("reset", str(path))
+    assert code == 0, out
+    assert out.splitlines() == [
+        "clock: discarded (it could not be used); the next `mockgate serve` starts it from "
+        "--clock/--start",
+        "state-tracking: reset to dataset demo, seed 1",
+    ]
+    assert in_file(path, "state-tracking")["machines"]
+    state_file = StateFile.open(path)
+    try:
+        assert state_file.saved_clock() is None
+    finally:
+        state_file.close()
+
+
+def test_reset_clock_only_says_what_it_discarded_and_resets_nothing_else(path):
+    state = served(path, "state-tracking")["state-tracking"]
+    code, out = run("reset", str(path), "--clock-only")
+    assert code == 0, out
+    assert out.startswith("clock: discarded (it was 2026-01-19T12:00:00.000Z); ")
+    assert in_file(path, "state-tracking") == state
+    code, out = run("reset", str(path), "--clock-only", "--seed", "3")
+    assert code == 2
+    assert "--clock-only resets the clock alone" in out
+
+
+def test_reset_refuses_a_file_that_is_not_ours_and_leaves_it_as_it_was(tmp_path):
+    other = tmp_path / "app.db"  # someone's SQLite database, with a table named like ours
+    db = sqlite3.connect(other)
+    with db:
+        db.execute("CREATE TABLE clock (now REAL)")
+        db.execute("INSERT INTO clock VALUES (?)", (YEAR_9999,))
+    db.close()
+    before = other.read_bytes()
+    damaged = tmp_path / "damaged.db"
+    served(damaged, "state-tracking")
+    data = bytearray(damaged.read_bytes())
+    data[4096:] = b"Z" * (len(data) - 4096)  # every page but the header's
+    damaged.write_bytes(bytes(data))
+    for file, message in (
+        (other, f"{other} is not a mockgate state file"),
+        (damaged, f"{damaged}: database disk image is malformed"),
+    ):
+        for args in (["reset", str(file)], ["reset", str(file), "--clock-only"]):
+            code, out = run(*args)
+            assert (code, out) == (1, f"Error: {message}\n")
+        assert serve(file) == (1, f"Error: {message}\n")
+    assert other.read_bytes() == before

@@ -263,7 +263,7 @@ def test_the_image_proxy_probe_fetched_real_images() -> None:
 def _sweep(app: Any) -> list[Exchange]:
     """Every answer the API gives about every session of ``app``: the list, and each session's
     evidence and pair."""
-    client = TestClient(app, base_url="http://mock")
+    client = TestClient(app, base_url="http://localhost")
     session = ProbeSession(SPEC, client)
     listing = session.call("listDiagnosticSessions", query={"limit": 100})
     for record in listing.json["data"]["sessions"]:

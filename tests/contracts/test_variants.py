@@ -51,7 +51,7 @@ class Case:
 
 def _unfiltered_total() -> int:
     """How many sessions the agentlens mock holds (same seed: the same sessions)."""
-    with TestClient(agentlens_app(), base_url="http://mock") as client:
+    with TestClient(agentlens_app(), base_url="http://localhost") as client:
         listed = client.get("/api/sessions", headers={"Authorization": f"Bearer {AGENTLENS_KEY}"})
     return int(listed.json()["total"])
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockgate.core.clock import Clock, parse_duration
+from mockgate.core.clock import (
+    MAX_INSTANT,
+    MIN_INSTANT,
+    RANGE_TEXT,
+    RUNWAY,
+    Clock,
+    ClockState,
+    parse_duration,
+)
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 
@@ -101,3 +111,142 @@ def test_parse_duration(text, seconds):
 def test_parse_duration_refuses_what_it_cannot_read(text):
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+# The clock's range: what the APIs' timestamps can represent, with margins (see core/clock.py).
+
+MOST_FROM_START = math.floor((MAX_INSTANT - START) / RUNWAY)  # ~7,879x
+
+
+def refused(match: str = re.escape(RANGE_TEXT)) -> pytest.RaisesExc[ValueError]:
+    return pytest.raises(ValueError, match=match)
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        pytest.param(MIN_INSTANT, id="first-instant"),
+        pytest.param(MAX_INSTANT, id="last-instant"),
+    ],
+)
+def test_the_range_includes_its_bounds(real, when):
+    clock = Clock(START, frozen=True, monotonic=real)
+    clock.set(when)
+    assert clock.now() == when
+    assert Clock(when, monotonic=real).now() == when
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        pytest.param(MIN_INSTANT - timedelta(milliseconds=1), id="before-the-first"),
+        pytest.param(MAX_INSTANT + timedelta(seconds=1), id="after-the-last"),
+        pytest.param(datetime(9999, 12, 31, 23, 59, 58, tzinfo=UTC), id="year-9999"),
+        pytest.param(datetime(1970, 1, 1, tzinfo=UTC), id="unix-epoch"),
+    ],
+)
+def test_an_instant_outside_the_range_is_refused_and_changes_nothing(real, when):
+    clock = Clock(START, frozen=True, monotonic=real)
+    with refused():
+        clock.set(when)
+    with refused():
+        Clock(when, monotonic=real)
+    assert (clock.now(), clock.changes) == (START, 0)
+
+
+@pytest.mark.parametrize(
+    ("start", "delta", "bound"),
+    [
+        pytest.param(
+            MAX_INSTANT - timedelta(days=1), timedelta(days=2), MAX_INSTANT, id="past-the-last"
+        ),
+        pytest.param(
+            MIN_INSTANT + timedelta(days=1), timedelta(days=-2), MIN_INSTANT, id="before-the-first"
+        ),
+        pytest.param(
+            datetime(9850, 1, 1, tzinfo=UTC), timedelta(days=36500), MAX_INSTANT, id="year-10000"
+        ),
+    ],
+)
+def test_an_advance_landing_outside_the_range_is_refused(real, start, delta, bound):
+    clock = Clock(start, frozen=True, monotonic=real)
+    with refused():
+        clock.advance(delta)
+    assert clock.now() == start
+    clock.advance(bound - start)  # onto the bound itself
+    assert clock.now() == bound
+
+
+def test_a_speed_is_refused_when_a_year_of_running_would_leave_the_range(real):
+    clock = Clock(START, monotonic=real)
+    with refused(rf"at most {MOST_FROM_START:,}x from there.*{re.escape(RANGE_TEXT)}"):
+        clock.set_speed(MOST_FROM_START + 1)
+    assert clock.state().speed == 1.0
+    clock.set_speed(MOST_FROM_START)
+    real.now += RUNWAY.total_seconds()
+    assert START < clock.now() <= MAX_INSTANT
+
+
+@pytest.mark.parametrize(
+    "speed",
+    [
+        pytest.param(math.inf, id="infinite"),
+        pytest.param(math.nan, id="nan"),
+        pytest.param(0.0, id="zero"),
+        pytest.param(-1.0, id="negative"),
+    ],
+)
+def test_a_speed_that_is_no_factor_is_refused(real, speed):
+    clock = Clock(START, monotonic=real)
+    with refused("positive, finite factor"):
+        clock.set_speed(speed)
+    with refused("positive, finite factor"):
+        Clock(START, speed=speed)
+    assert clock.state().speed == 1.0
+
+
+def test_the_issue_speed_is_refused(real):
+    clock = Clock(START, monotonic=real)
+    with refused(r"clock speed 1e\+15 would take the clock past 9899-12-31T23:59:59.000Z"):
+        clock.set_speed(1e15)
+    real.now += 2
+    assert clock.now() == START + timedelta(seconds=2)
+
+
+def test_a_change_is_checked_as_a_whole_before_any_part_applies(real):
+    clock = Clock(START, monotonic=real)
+    late = datetime(9000, 1, 1, tzinfo=UTC)
+    with refused(r"clock speed 7000 .* from 9000-01-01"):  # the speed, from the new instant
+        clock.change(at=late, freeze=True, speed=7000)
+    assert clock.state() == ClockState(START, False, 1.0)
+    clock.change(at=late, speed=800)
+    clock.change(at=START, speed=7000)  # from 2026 it may run that fast
+    assert clock.state() == ClockState(START, False, 7000)
+
+
+def test_a_clock_that_runs_into_the_last_instant_stops_there(real):
+    clock = Clock(START, monotonic=real)
+    clock.set_speed(MOST_FROM_START)
+    real.now += 10 * RUNWAY.total_seconds()
+    assert clock.now() == MAX_INSTANT
+    assert clock.state().to_json()["now"] == "9899-12-31T23:59:59.000Z"
+    clock.freeze()  # re-anchored at the bound, where it stays
+    clock.freeze(False)
+    real.now += 3600
+    assert clock.now() == MAX_INSTANT
+    clock.set(START)  # and can be brought back
+    assert clock.now() == START
+
+
+@pytest.mark.parametrize(
+    ("option", "start", "match"),
+    [
+        pytest.param("speed=1e15", None, "clock speed 1e\\+15", id="speed-from-now"),
+        pytest.param(f"speed={MOST_FROM_START + 1}", START, "clock speed", id="speed-from-start"),
+        pytest.param("real", datetime(9999, 1, 1, tzinfo=UTC), "outside", id="start-too-late"),
+        pytest.param("frozen", datetime(1969, 7, 20, tzinfo=UTC), "outside", id="start-too-early"),
+    ],
+)
+def test_clock_options_outside_the_range_are_refused_with_it(option, start, match):
+    with refused(rf"{match}.*{re.escape(RANGE_TEXT)}"):
+        Clock.from_option(option, start=start)

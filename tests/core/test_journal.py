@@ -1,4 +1,5 @@
-"""The request journal: entries from HTTP, redaction, truncation, bounds, filters, threads."""
+"""The request journal: entries from HTTP, redaction, truncation, bounds (per entry and in all),
+filters, threads."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from datetime import UTC, datetime
 import pytest
 
 from mockgate.core.clock import Clock
-from mockgate.core.journal import BODY_LIMIT, Journal, JournalEntry
+from mockgate.core.journal import (
+    BODY_LIMIT,
+    FIELDS_LIMIT,
+    HEAD_LIMIT,
+    MORE,
+    VALUE_LIMIT,
+    Journal,
+    JournalEntry,
+    raw_size,
+)
 
 AT = datetime(2026, 1, 19, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -176,6 +186,7 @@ def test_entries_filters(filters, ids):
     ("make", "message"),
     [
         pytest.param(lambda: Journal(capacity=0), "at least 1, not 0", id="capacity"),
+        pytest.param(lambda: Journal(max_bytes=0), "max_bytes must be at least 1", id="bytes"),
         pytest.param(lambda: Journal().entries(limit=-1), "0 or more, not -1", id="limit"),
     ],
 )
@@ -209,3 +220,173 @@ def test_concurrent_recording_loses_nothing_and_ids_are_unique():
     ids = [e.id for e in journal.entries()]
     assert len(ids) == 2000
     assert sorted(ids) == list(range(1, 2001))
+
+
+# --- redaction by name ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        pytest.param("X-Auth-Token", "tok_0123456789", "tok_012…", id="auth-token"),
+        pytest.param("X-Session-Token", "abcdef", "abc…", id="session-token"),
+        pytest.param("X-Authorization", "Bearer abcdefgh", "Bearer abcd…", id="scheme-kept"),
+        pytest.param("X-Session-Id", "s-123456789", "s-123456789", id="identifier-kept"),
+        pytest.param("Idempotency-Key", "retry-123456789", "retry-123456789", id="idempotency"),
+    ],
+)
+def test_headers_named_like_credentials_are_redacted(name, value, shown):
+    assert entry(headers={name: value}).headers == {name.lower(): shown}
+
+
+def test_query_values_named_like_credentials_are_redacted():
+    made = entry(query="token=abc123456789&api_key=k1234567&sessionId=s-1&limit=5&sig=sgsgsg")
+    assert made.query == {
+        "token": ["abc123…"],
+        "api_key": ["k123…"],
+        "sessionId": ["s-1"],
+        "limit": ["5"],
+        "sig": ["sgs…"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        pytest.param(
+            '{"user": "ana", "password": "hunter2hunter2"}',
+            '{"user": "ana", "password": "hunter2…"}',
+            id="json-member",
+        ),
+        pytest.param(
+            '{"a": {"b": [{"client_secret": "cs_0123456789"}]}, "sessionId": "s-1"}',
+            '{"a": {"b": [{"client_secret": "cs_012…"}]}, "sessionId": "s-1"}',
+            id="nested-identifier-kept",
+        ),
+        pytest.param(
+            '{"token":"\\u00e9\\u00e9\\u00e9\\u00e9"}',
+            '{"token":"éé…"}',
+            id="escapes-decoded-before-clipping",
+        ),
+        pytest.param(
+            '{"note": "say \\"password\\": \\"x\\" here", "n": 1}',
+            '{"note": "say \\"password\\": \\"x\\" here", "n": 1}',
+            id="inside-a-string-untouched",
+        ),
+        pytest.param(
+            '{"accessToken": 12, "totalInputTokens": "5"}',
+            '{"accessToken": 12, "totalInputTokens": "5"}',
+            id="numbers-and-kept-names",
+        ),
+        pytest.param('{"password": "hunter2hunter', '{"password": "hunter…"', id="cut-json"),
+        pytest.param("password hunter2", "password hunter2", id="not-json"),
+    ],
+)
+def test_body_members_named_like_credentials_are_redacted(body, shown):
+    made = entry(body=body.encode(), headers={"Content-Type": "application/json"})
+    assert made.body == shown
+
+
+def test_form_fields_named_like_credentials_are_redacted():
+    made = entry(
+        body=b"user=ana&password=hunter2+and+more&x&token=a%26b%3Dcdef",
+        headers={"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    assert made.body == "user=ana&password=hunter2+…&x&token=a%26b%3D…"
+
+
+# --- bounds --------------------------------------------------------------------------------
+
+
+def test_a_long_header_value_is_cut_with_a_marker():
+    made = entry(headers={"X-Big": "v" * 60_000})
+    assert made.headers["x-big"] == "v" * VALUE_LIMIT + "… [truncated: 60000 characters]"
+
+
+def test_headers_beyond_the_field_limit_are_counted():
+    made = entry(headers=[(f"x-h{n}", "v") for n in range(FIELDS_LIMIT + 37)])
+    assert len(made.headers) == FIELDS_LIMIT + 1
+    assert made.headers[MORE] == "37 more headers not kept"
+
+
+def test_query_parameters_beyond_the_field_limit_are_counted():
+    made = entry(query="&".join(f"p{n}=v" for n in range(FIELDS_LIMIT + 5)))
+    assert len(made.query) == FIELDS_LIMIT + 1
+    assert made.query[MORE] == ["5 more parameters not kept"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param({"status": 431, "headers": {"X-Big": "h" * 16 * 1024 * 1024}}, id="431-huge"),
+        pytest.param(
+            {"status": 431, "headers": [(f"x-{n}", "v" * 900) for n in range(10_000)]},
+            id="431-many-lines",
+        ),
+        pytest.param(
+            {"status": 431, "headers": [("x-same", "v" * 900) for _ in range(20_000)]},
+            id="431-one-name-repeated",
+        ),
+        pytest.param({"status": 414, "query": "q=" + "x" * 1_000_000}, id="414-query"),
+        pytest.param({"status": 404, "path": "/" + "p" * 1_000_000}, id="long-path"),
+        pytest.param({"status": 413, "body": b"b" * 11 * 1024 * 1024}, id="413-body"),
+    ],
+)
+def test_an_entry_is_bounded_whatever_the_request(changes):
+    made = entry(**changes)
+    head = (
+        len(made.path)
+        + sum(len(n) + sum(map(len, vs)) for n, vs in made.query.items())
+        + sum(len(n) + len(v) for n, v in made.headers.items())
+    )
+    marker = 64  # each cut value's marker, and the "… more" count
+    assert head <= HEAD_LIMIT + 5 * marker
+    assert len(made.body or "") <= BODY_LIMIT + marker
+    assert made.size() < 100 * 1024
+
+
+def test_raw_parts_over_an_entry_limit_are_not_kept_raw():
+    small = [(b"accept", b"*/*")]
+    assert raw_size("/s", b"a=1", small, b"{}") is not None
+    assert raw_size("/s", b"", [(b"x", b"v" * HEAD_LIMIT)], b"") is None
+    assert raw_size("/s", b"", [(b"x", b"v")] * (FIELDS_LIMIT + 1), b"") is None
+    assert raw_size("/s", b"", small, b"b" * (BODY_LIMIT + 1)) is None
+
+
+def test_a_pending_entry_without_a_size_is_built_at_once():
+    journal = Journal()
+    calls = []
+
+    def pending() -> JournalEntry:
+        calls.append(1)
+        return entry(headers={"X-Big": "v" * 100_000})
+
+    journal.record(pending)
+    assert calls == [1]
+    assert journal.kept_bytes < 20 * 1024
+    journal.record(pending, size=500)
+    assert calls == [1]
+    assert journal.kept_bytes < 20 * 1024 + 500
+
+
+def test_the_journal_keeps_at_most_its_bytes_oldest_dropped_first():
+    journal = Journal(capacity=1000, max_bytes=1024 * 1024)
+    for _ in range(300):
+        journal.record(entry(journal.next_id(), body=b"x" * 10 * BODY_LIMIT))
+    assert journal.kept_bytes <= 1024 * 1024
+    kept = journal.entries()
+    assert 5 < len(kept) < 300
+    assert [e.id for e in kept] == list(range(301 - len(kept), 301))
+    assert sum(e.size() for e in kept) == journal.kept_bytes
+
+
+def test_built_entries_are_counted_for_what_they_keep():
+    journal = Journal(max_bytes=1024 * 1024)
+    for _ in range(200):
+        journal.record(lambda: entry(body=b"z" * 100), size=50_000)
+    assert journal.kept_bytes <= 1024 * 1024
+    assert len(journal) < 200
+    built = journal.entries()
+    assert journal.kept_bytes == sum(e.size() for e in built)
+    journal.clear()
+    assert journal.kept_bytes == 0

@@ -16,6 +16,8 @@ from mockgate.mockserver.app import context_of, create_app
 
 AGENTLENS = {"Authorization": "Bearer als_mockgate_dev_key"}
 STATE = {"X-API-Key": "st_mockgate_dev_key"}
+LOCAL = "http://localhost"  # a Host the mocks answer
+JSON = {"Content-Type": "application/json"}  # what a write to the admin API carries
 
 # Each API's error shape, as its spec's Error schema requires it.
 SHAPES = {
@@ -106,7 +108,7 @@ def test_a_handler_crash_is_a_500_in_the_apis_shape(mock_client, monkeypatch):
     app = create_app("agentlens", clock=client.ctx.clock)
     from starlette.testclient import TestClient
 
-    response = TestClient(app, raise_server_exceptions=False).get(
+    response = TestClient(app, base_url=LOCAL, raise_server_exceptions=False).get(
         "/api/sessions/x", headers=AGENTLENS
     )
     assert response.status_code == 500
@@ -125,7 +127,7 @@ def test_the_journal_records_requests_with_credentials_redacted(mock_client):
     assert entries[0]["query"] == {"limit": ["2"], "status": ["active"]}
     assert entries[0]["operation_id"] == "listSessions"
     assert "als_mockgate_dev_key" not in json.dumps(entries)
-    assert client.delete("/__mockgate/requests").status_code == 204
+    assert client.delete("/__mockgate/requests", headers=JSON).status_code == 204
     assert client.get("/__mockgate/requests").json() == {"requests": []}
 
 
@@ -223,7 +225,7 @@ def test_state_export_import_and_reset(mock_client):
     del state["sessions"][sid]
     assert client.put("/__mockgate/state", json=state).status_code == 204
     assert client.get(f"/api/sessions/{sid}", headers=AGENTLENS).status_code == 404
-    assert client.post("/__mockgate/reset").status_code == 204
+    assert client.post("/__mockgate/reset", headers=JSON).status_code == 204
     assert client.get(f"/api/sessions/{sid}", headers=AGENTLENS).status_code == 200
 
 
@@ -295,7 +297,7 @@ def test_self_validation_catches_a_response_that_breaks_the_spec(mock_client, mo
     app = create_app("agentlens", MockOptions(validate_responses=True), clock=client.ctx.clock)
     from starlette.testclient import TestClient
 
-    response = TestClient(app).get("/api/sessions/x", headers=AGENTLENS)
+    response = TestClient(app, base_url=LOCAL).get("/api/sessions/x", headers=AGENTLENS)
     assert response.status_code == 500
     assert "broke its own spec" in response.json()["error"]
     (violation,) = context_of(app).violations

@@ -27,6 +27,7 @@ from mockgate.core.store.sqlite import StateFile
 from mockgate.mockserver.app import create_app
 
 AUTH = {"Authorization": "Bearer st_mockgate_dev_key"}
+JSON = {"Content-Type": "application/json"}  # what a write to the admin API carries
 WRITERS = 6
 ACKNOWLEDGED_BEFORE_KILL = 150
 
@@ -172,7 +173,7 @@ def in_process(state_file: Path) -> Iterator[TestClient]:
         store=store,
     )
     try:
-        with TestClient(app, headers=AUTH) as client:
+        with TestClient(app, base_url="http://localhost", headers=AUTH) as client:
             yield client
     finally:
         state.close()
@@ -188,7 +189,7 @@ def test_api_and_admin_writes_are_in_the_file_when_acknowledged(tmp_path):
     with in_process(state_file) as client:
         seeded = client.get("/__mockgate/state").json()
         assert client.post("/machines", json=machine("m-1")).status_code == 201
-        assert client.post("/__mockgate/reset").status_code == 204
+        assert client.post("/__mockgate/reset", headers=JSON).status_code == 204
         assert client.post("/machines", json=machine("m-2")).status_code == 201
         upload = {**seeded, "machines": {}}
         assert client.put("/__mockgate/state", json=upload).status_code == 204
@@ -197,5 +198,5 @@ def test_api_and_admin_writes_are_in_the_file_when_acknowledged(tmp_path):
     assert list(machines_in(state_file)) == ["m-3"]
     with in_process(state_file) as client:
         assert client.get("/__mockgate/state").json() == expected
-        assert client.post("/__mockgate/reset").status_code == 204
+        assert client.post("/__mockgate/reset", headers=JSON).status_code == 204
     assert machines_in(state_file) == seeded["machines"]

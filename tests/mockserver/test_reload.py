@@ -100,7 +100,7 @@ def served(dataset: str = "docs", spec: Path | None = None) -> tuple[Reloader, T
     build = builder("agentlens", dataset)
     reloader = Reloader()
     app = reloader.add(build(ApiSpec("agentlens", spec) if spec else "agentlens"), build)
-    return reloader, TestClient(app, raise_server_exceptions=False)
+    return reloader, TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
 
 
 def reload(reloader: Reloader, *changed: Path) -> None:
@@ -250,7 +250,8 @@ def test_a_dataset_edit_merges_the_file_with_what_clients_did(tmp_path, caplog):
     assert names(client) == {"b": "B by client", "c": "C by client", "d": "D2", "e": "E2"}
     assert "2 removed with the file" in caplog.text  # the session and its timeline
     # Back to the seeded state means back to the new file.
-    assert client.post("/__mockgate/reset").status_code in (200, 204)
+    reset = client.post("/__mockgate/reset", headers={"Content-Type": "application/json"})
+    assert reset.status_code in (200, 204)
     assert names(client) == {"a": "A2", "b": "B2", "d": "D2", "e": "E2"}
 
 

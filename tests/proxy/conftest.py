@@ -35,7 +35,9 @@ def through_proxy() -> Iterator[Callable[..., ProxyClient]]:
                 else httpx.ASGITransport(app=upstream)
             )
             app = create_proxy_app(api, url, ProxyOptions(**options), transport=transport)
-            client = stack.enter_context(ProxyClient(app, raise_server_exceptions=True))
+            client = stack.enter_context(
+                ProxyClient(app, base_url="http://localhost", raise_server_exceptions=True)
+            )
             client.proxy = proxy_of(app)
             return client
 

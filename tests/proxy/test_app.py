@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -37,8 +38,14 @@ def assert_error_shape(api: str, response: httpx.Response, status: int) -> dict:
     return body
 
 
+# The mocks are served as UPSTREAM's host, which they answer only when told.
+AS_UPSTREAM = (urlsplit(UPSTREAM_URL).hostname or "",)
+
+
 def agentlens_mock():
-    return create_app("agentlens", clock=Clock(START, frozen=True))
+    return create_app(
+        "agentlens", MockOptions(allowed_hosts=AS_UPSTREAM), clock=Clock(START, frozen=True)
+    )
 
 
 def test_a_non_conformant_response_is_recorded_with_its_exchange(through_proxy):
@@ -238,6 +245,7 @@ def test_a_conformant_upstream_gives_no_violations(through_proxy):
         "client_requests_outside_contract": 0,
         "violations": [],
         "dropped": 0,
+        "not_judged": [],
     }
 
 
@@ -258,7 +266,8 @@ def test_a_conformant_upstream_gives_no_violations(through_proxy):
     ],
 )
 def test_every_mock_passes_its_own_proxy(through_proxy, api, paths):
-    mock = create_app(api, MockOptions(api_keys=["key"]), clock=Clock(START, frozen=True))
+    options = MockOptions(api_keys=["key"], allowed_hosts=AS_UPSTREAM)
+    mock = create_app(api, options, clock=Clock(START, frozen=True))
     users = context_of(mock).store.values("users") if api == "fasting" else []
     token = users[0]["token"] if users else "key"
     client = through_proxy(api, mock, strict=True)
@@ -270,11 +279,10 @@ def test_every_mock_passes_its_own_proxy(through_proxy, api, paths):
 
 
 def test_an_image_passes_through_byte_identical_with_its_headers(through_proxy):
-    mock = create_app(
-        "piorchestrator", MockOptions(dataset="docs"), clock=Clock(DOCS_NOW, frozen=True)
-    )
+    options = MockOptions(dataset="docs", allowed_hosts=AS_UPSTREAM)
+    mock = create_app("piorchestrator", options, clock=Clock(DOCS_NOW, frozen=True))
     client = through_proxy("piorchestrator", mock)
-    with TestClient(mock) as upstream:
+    with TestClient(mock, base_url="http://localhost") as upstream:
         expected = upstream.get(IMAGE, params={"key": BEFORE_OPEN_KEY})
     response = client.get(IMAGE, params={"key": BEFORE_OPEN_KEY})
     assert response.status_code == 200
@@ -328,11 +336,32 @@ def test_a_request_body_over_the_bound_is_refused_with_413_and_not_forwarded(thr
     assert seen == []
 
 
-def test_a_response_body_over_the_bound_is_a_502(through_proxy):
-    client = through_proxy("agentlens", agentlens_mock(), max_response_bytes=1000)
+def test_a_text_response_over_the_validation_cap_passes_unjudged(through_proxy):
+    client = through_proxy("agentlens", broken_upstream(), validate_max_bytes=100, strict=True)
     response = client.get("/api/sessions", headers=AGENTLENS_AUTH)
-    body = assert_error_shape("agentlens", response, 502)
-    assert "more than 1000 bytes" in body["error"]
+    # Passed on as sent, its violation unseen (not even --strict can replace it).
+    assert (response.status_code, response.json()["sessions"][0]["id"]) == (200, 7)
+    listed = client.get("/__mockgate/violations").json()
+    assert (listed["violations"], listed["upstream_violations"]) == ([], 0)
+    assert listed["not_judged"] == [
+        {
+            "operation": "listSessions",
+            "reason": "too large",
+            "count": 1,
+            "exchange": "GET /api/sessions -> 200",
+            "detail": f"too large ({len(response.content)} bytes, cap 100)",
+        }
+    ]
+
+
+def test_a_compressed_body_over_the_validation_cap_once_decoded_passes_unjudged(through_proxy):
+    upstream = GZipMiddleware(agentlens_mock(), minimum_size=0)
+    client = through_proxy("agentlens", upstream, validate_max_bytes=4000)
+    response = client.get("/api/sessions", headers={**AGENTLENS_AUTH, "Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) < 4000 < len(response.content)
+    (entry,) = client.get("/__mockgate/violations").json()["not_judged"]
+    assert entry["detail"] == "too large (more than 4000 bytes decoded)"
 
 
 def test_headers_are_forwarded_as_a_reverse_proxy_should(through_proxy):
@@ -354,7 +383,7 @@ def test_headers_are_forwarded_as_a_reverse_proxy_should(through_proxy):
     assert headers["authorization"] == AGENTLENS_AUTH["Authorization"]  # the client's credential
     assert headers["x-custom"] == "kept"
     assert headers["x-forwarded-for"] == "10.0.0.1, testclient"
-    assert headers["x-forwarded-host"] == "testserver"
+    assert headers["x-forwarded-host"] == "localhost"
     assert "x-hop" not in headers
     assert "connection" not in headers
 
@@ -383,8 +412,28 @@ def test_the_violations_endpoint_is_the_proxys_own(through_proxy):
         "client_requests_outside_contract": 0,
         "violations": [],
         "dropped": 0,
+        "not_judged": [],
     }
     assert [r["path"] for r in seen] == ["/api/sessions"]  # nothing under /__mockgate forwarded
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "evil.example:4010"},
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["rebound-host", "foreign-origin", "cross-site-fetch"],
+)
+def test_the_violations_endpoint_refuses_other_pages(through_proxy, headers):
+    client = through_proxy("agentlens", broken_upstream([]))
+    client.get("/api/sessions", headers=AGENTLENS_AUTH)
+    for method in ("GET", "DELETE"):
+        refused = client.request(method, "/__mockgate/violations", headers=headers)
+        assert refused.status_code == 403, method
+        assert "access-control-allow-origin" not in refused.headers
+    assert len(client.get("/__mockgate/violations").json()["violations"]) == 1  # kept
 
 
 def test_a_cors_preflight_is_passed_on_and_not_judged(through_proxy):

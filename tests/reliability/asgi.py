@@ -35,9 +35,9 @@ async def call(
         "raw_path": path.encode("latin-1"),
         "query_string": query,
         "root_path": "",
-        "headers": [(b"host", b"mockgate.test"), *headers],
+        "headers": [(b"host", b"localhost"), *headers],
         "client": ("127.0.0.1", 50000),
-        "server": ("mockgate.test", 80),
+        "server": ("localhost", 80),
     }
     pending = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []

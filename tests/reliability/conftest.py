@@ -48,7 +48,7 @@ def credentials() -> dict[str, dict[str, str]]:
     async def token() -> str:
         app = create_app("fasting", **options_for("fasting"))
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             return await fasting_token(client)
 
     return _credentials(asyncio.run(token()))

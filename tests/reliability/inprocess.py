@@ -22,7 +22,7 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 async def _send(app: Any, method: str, url: str, **kwargs: Any) -> Reply:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://mockgate.test", timeout=30
+        transport=transport, base_url="http://localhost", timeout=30
     ) as client:
         return Reply.from_httpx(await client.request(method, url, **kwargs))
 

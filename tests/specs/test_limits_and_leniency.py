@@ -10,6 +10,7 @@ import pytest
 
 from mockgate.contracts.leniency import is_lenient, limit_refusal
 from mockgate.openapi.catalog import ApiSpec, bundled_apis
+from mockgate.openapi.jsonlimits import MAX_DEPTH, MAX_NUMBER
 
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -32,6 +33,11 @@ def test_every_spec_states_the_mocks_size_limits(api: ApiSpec) -> None:
     limits = api.document["x-mockgate-limits"]
     assert (limits["body_bytes"], limits["query_bytes"]) == (10 * 1024 * 1024, 8 * 1024)
     assert (limits["head_bytes"], limits["head_lines"]) == (64 * 1024, 200)
+
+
+def test_every_spec_states_the_json_the_mock_stores_as_the_code_does(api: ApiSpec) -> None:
+    limits = api.document["x-mockgate-limits"]
+    assert (limits["json_depth"], limits["json_number_max"]) == (MAX_DEPTH, MAX_NUMBER)
 
 
 def test_size_limits_are_declared_where_they_can_happen(api: ApiSpec) -> None:

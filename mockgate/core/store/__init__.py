@@ -66,7 +66,10 @@ class Store(Protocol):
 
     def commit(self) -> None:
         """Make every write so far durable. The request pipeline calls it once per request,
-        before the response's first byte leaves, so an acknowledged write is never lost."""
+        before the response's first byte leaves, so an acknowledged write is never lost.
+
+        When it raises, the writes it was to make are undone (the store is as at the last
+        commit) and nothing stays pending: the next commit does not meet the same failure."""
         ...
 
     def snapshot(self) -> Snapshot:

@@ -5,8 +5,10 @@ One ``StateFile`` holds every API one ``mockgate serve`` serves. Each API's ``Sq
 in one transaction at ``commit()``. The request pipeline commits once per request, before the
 response's first byte, so a write is acknowledged only once it is in the file, and the writes of
 one request land together or not at all (handlers do not await between writes, so no other
-request's commit falls among them). A commit with nothing to write costs a few attribute reads,
-so reads keep their in-memory speed.
+request's commit falls among them). Not at all means in memory too: a failed commit undoes its
+writes there as well (the records read back from the file), so one unwritable change cannot fail
+every later commit. A commit with nothing to write costs a few attribute reads, so reads keep
+their in-memory speed.
 
 Durability: WAL mode. ``synchronous=NORMAL`` (the default) keeps every committed write when the
 process is killed: a commit is in the WAL, in the OS's hands, before the response leaves.
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mockgate.core.clock import Clock
+from mockgate.core.clock import MAX_INSTANT, Clock, check_instant
 from mockgate.core.store import Record, Snapshot
 from mockgate.core.store.memory import MemoryStore
 
@@ -38,6 +40,7 @@ __all__ = [
     "SYNC_MODES",
     "ApiEntry",
     "SavedClock",
+    "SavedClockError",
     "SqliteStore",
     "StateFile",
     "StateFileError",
@@ -74,6 +77,11 @@ class StateFileLocked(StateFileError):
     """Another process (a running ``mockgate serve``) has the file open."""
 
 
+class SavedClockError(StateFileError):
+    """The file's saved clock cannot be used: outside the clock's range (written by an older
+    mockgate, or edited by hand) or not numbers."""
+
+
 @dataclass(frozen=True)
 class ApiEntry:
     """What an API's state was seeded with: what ``reset`` goes back to."""
@@ -97,7 +105,10 @@ class SavedClock:
         if self.frozen:
             return self.now
         elapsed = max(0.0, (time.time() if wall_now is None else wall_now) - self.wall)
-        return datetime.fromtimestamp(self.now.timestamp() + elapsed * self.speed, UTC)
+        # A clock sped up legitimately may get to the end of its range: it stops there, as the
+        # running one does.
+        moment = min(self.now.timestamp() + elapsed * self.speed, MAX_INSTANT.timestamp())
+        return datetime.fromtimestamp(moment, UTC)
 
     def clock(self) -> Clock:
         return Clock(self.resumed(), frozen=self.frozen, speed=self.speed)
@@ -167,12 +178,30 @@ class StateFile:
         return snapshot
 
     def saved_clock(self) -> SavedClock | None:
+        """The clock as saved (None when none is); ``SavedClockError``, saying how to discard
+        it, when it cannot be used."""
         with self._lock:
             row = self._db.execute("SELECT now, wall, frozen, speed FROM clock").fetchone()
         if row is None:
             return None
         now, wall, frozen, speed = row
-        return SavedClock(datetime.fromtimestamp(now, UTC), wall, bool(frozen), speed)
+        try:
+            instant = datetime.fromtimestamp(check_instant(float(now)), UTC)
+            saved = SavedClock(instant, float(wall), bool(frozen), float(speed))
+            saved.clock()  # its speed, and the instant it resumes at
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise SavedClockError(
+                f"{self.path}: its saved clock cannot be used ({exc}); "
+                f"`mockgate state reset {self.path} --clock-only` discards it and keeps the "
+                "state (the next `mockgate serve` starts the clock from --clock/--start), "
+                "`mockgate state reset` without --clock-only resets the state too"
+            ) from None
+        return saved
+
+    def forget_clock(self) -> None:
+        """Discard the saved clock: the next server starts its clock from its options."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM clock")
 
     def track_clock(self, clock: Clock) -> None:
         """Save ``clock`` now, and again in the first commit after each change to it."""
@@ -306,7 +335,12 @@ class SqliteStore(MemoryStore):
 
     def commit(self) -> None:
         """Write what changed since the last commit (and the clock, when it changed) in one
-        transaction; nothing at all when nothing changed. On failure the changes stay pending."""
+        transaction; nothing at all when nothing changed.
+
+        On failure, SQLite's rule: the data are as they were before, in the file (the
+        transaction is rolled back) and in memory (the changes are undone, see ``_roll_back``),
+        and the exception propagates. Keeping them pending instead would make every later
+        commit fail on the same unwritable change."""
         if not self._dirty and not self._rewrite and not self._file.clock_changed():
             return
         snapshot: Snapshot | None = None
@@ -333,17 +367,42 @@ class SqliteStore(MemoryStore):
                 elif dirty:
                     self._write_changes(db, dirty, fallback)
         except BaseException:
-            with self._changes_lock:
-                # The failed changes first (they were made first), then the newer ones: a key
-                # added again keeps its newer position, one only changed since keeps its older.
-                newer, self._dirty = self._dirty, dirty
-                for where, position in newer.items():
-                    if position is not None or where not in dirty:
-                        self._dirty[where] = position
-                self._rewrite = self._rewrite or rewrite
+            if dirty or rewrite:
+                self._roll_back()
             raise
         if snapshot is None:  # only once committed: a failed transaction is retried in full
             self._collections |= {name for name, _ in dirty}
+
+    def _roll_back(self) -> None:
+        """After a failed commit: back to what the file holds, but for the writes made since the
+        commit began (by another thread), which stay, pending for their own commit."""
+        with self._lock:  # no write in between
+            if self._rewrite:  # a restore since replaced all that the failed commit held
+                return
+            try:
+                committed = self._file.records(self._api)
+            except Exception:  # the file cannot even be read: what is in memory is written whole
+                with self._changes_lock:
+                    self._rewrite = True
+                return
+            newer = self._dirty
+            current = {where: self.get(*where) for where in newer}
+            MemoryStore.restore(self, committed)
+            self._collections = set(committed)
+            with self._changes_lock:
+                for where, position in newer.items():
+                    if position is None and current[where] is not None and self.get(*where) is None:
+                        # Changed in place since, but added by the failed commit: now an addition.
+                        newer[where] = self._next_position
+                        self._next_position += 1
+            # Changes in place keep their key's place; additions go last, in the order taken.
+            positions = {where: -1 if at is None else at for where, at in newer.items()}
+            for where in sorted(newer, key=positions.__getitem__):
+                record = current[where]
+                if record is None or newer[where] is not None:
+                    MemoryStore.delete(self, *where)
+                if record is not None:
+                    MemoryStore.put(self, *where, record)
 
     def write_all(self, db: sqlite3.Connection, snapshot: Snapshot | None = None) -> None:
         """Replace this API's rows with ``snapshot`` (default: the whole store), inside the

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from mockgate.apis.context import MockContext
@@ -68,25 +66,19 @@ async def admin_get_clock(ctx: MockContext) -> JsonReply:
 
 
 async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
-    steps: list[Callable[[], None]] = []
     try:
-        if "set" in body:
-            steps.append(partial(ctx.clock.set, parse_timestamp(body["set"])))
-        if "advance" in body:
-            steps.append(partial(ctx.clock.advance, parse_duration(body["advance"])))
-        if "speed" in body and not body["speed"] > 0:
-            raise ValueError(f"speed {body['speed']}: must be a positive factor")
+        # Parsed, then checked together against the clock's range and applied in one step: a
+        # bad request changes nothing.
+        ctx.clock.change(
+            at=parse_timestamp(body["set"]) if "set" in body else None,
+            advance=parse_duration(body["advance"]) if "advance" in body else None,
+            freeze=body.get("freeze"),
+            speed=float(body["speed"]) if "speed" in body else None,
+        )
     except (ValueError, OverflowError) as exc:
         raise MockError(
             400, f"Invalid clock change: {exc}", (FieldError("body", str(exc)),)
         ) from None
-    # Applied only once everything parsed: a bad request changes nothing.
-    for step in steps:
-        step()
-    if "freeze" in body:
-        ctx.clock.freeze(body["freeze"])
-    if "speed" in body:
-        ctx.clock.set_speed(float(body["speed"]))
     return ctx.clock.state().to_json(), 200
 
 

@@ -57,7 +57,7 @@ def shared_client() -> MockClient:
         MockOptions(seed=1, dataset="demo", validate_responses=True),
         clock=Clock(START, frozen=True),
     )
-    client = MockClient(app, raise_server_exceptions=False)
+    client = MockClient(app, base_url="http://localhost", raise_server_exceptions=False)
     client.ctx = context_of(app)
     return client
 
@@ -67,7 +67,8 @@ def client(shared_client) -> Iterator[MockClient]:
     """The module's mock, back to its seeded state, clock and no faults; checked for
     responses that broke the spec afterwards."""
     shared_client.ctx.clock.set(START)
-    assert shared_client.post("/__mockgate/reset").status_code == 204
+    reset = shared_client.post("/__mockgate/reset", headers={"Content-Type": "application/json"})
+    assert reset.status_code == 204
     yield shared_client
     violations = list(shared_client.ctx.violations)
     shared_client.ctx.violations.clear()

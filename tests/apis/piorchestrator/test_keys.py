@@ -94,7 +94,7 @@ def proxy():
     app = create_app(
         "piorchestrator", MockOptions(dataset="docs", validate_responses=True), clock=clock
     )
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
     assert client.get(IMAGE, params={"key": "warm-up"}).status_code == 404
     yield client
     assert context_of(app).violations == [], "the mock broke its own spec"

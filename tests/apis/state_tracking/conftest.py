@@ -49,7 +49,9 @@ def tracking(mock_client, _reusable) -> Iterator[Callable[..., MockClient]]:
                     validate_responses=True,
                     **options,
                 )
-                _reusable[key] = MockClient(app, raise_server_exceptions=False)
+                _reusable[key] = MockClient(
+                    app, base_url="http://localhost", raise_server_exceptions=False
+                )
                 _reusable[key].ctx = context_of(app)
             client = _reusable[key]
             _reset(client)
@@ -79,7 +81,7 @@ def shared_demo() -> Iterator[TestClient]:
         MockOptions(validate_responses=True, rate_limit="off", api_keys=[KEY, "readonly:ro_key"]),
         clock=Clock(START, frozen=True),
     )
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://localhost", raise_server_exceptions=False)
     yield client
     assert context_of(app).violations == [], "the mock broke its own spec"
 

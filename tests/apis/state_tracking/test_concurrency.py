@@ -20,7 +20,7 @@ def race(app: Any, requests: list[tuple[str, str, dict]]) -> list[httpx.Response
     async def run() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://mock", headers=AUTH
+            transport=transport, base_url="http://localhost", headers=AUTH
         ) as client:
             return await asyncio.gather(
                 *(client.request(method, path, json=body) for method, path, body in requests)

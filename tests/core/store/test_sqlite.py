@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,17 +130,58 @@ def test_a_commit_with_nothing_to_write_does_not_touch_the_file(path, monkeypatc
     store.commit()
 
 
-def test_a_failed_commit_writes_nothing_and_keeps_the_changes_for_the_next(path):
+def test_a_failed_commit_leaves_the_data_as_they_were_and_the_next_one_works(path):
+    # SQLite's rule: kept pending, the unwritable change would fail every later commit.
     store = open_store(path)
     store.put("sessions", "c", {"id": "c"})
+    store.delete("sessions", "a")
     store.put("sessions", "bad", {"id": "bad", "not json": {1, 2}})
     with pytest.raises(TypeError):
         store.commit()
-    assert store._file.records("x") == SEED  # neither write: the transaction was rolled back
-    store.put("sessions", "bad", {"id": "bad"})
+    assert store._file.records("x") == SEED  # none of the writes: the transaction rolled back
+    assert json.dumps(store.snapshot()) == json.dumps(SEED)  # undone in memory too, in order
+    store.put("sessions", "d", {"id": "d"})
     store.commit()
+    expected = store.snapshot()
     close(store)
-    assert set(reopened(path)["sessions"]) == {"a", "b", "c", "bad"}
+    assert json.dumps(reopened(path)) == json.dumps(expected)
+    assert list(expected["sessions"]) == ["a", "b", "d"]
+
+
+def test_a_failed_restore_is_undone(path, monkeypatch):
+    store = open_store(path)
+    store.put("sessions", "c", {"id": "c"})
+    store.commit()
+    committed = store.snapshot()
+    store.restore({"other": {"k": {"id": "k"}}})
+    with failing_transaction(monkeypatch), pytest.raises(sqlite3.OperationalError):
+        store.commit()
+    assert store.snapshot() == committed
+    assert [r["id"] for r in store.values("sessions")] == ["a", "b", "c"]
+    store.commit()  # nothing left to write
+    close(store)
+    assert json.dumps(reopened(path)) == json.dumps(committed)
+
+
+@contextmanager
+def failing_transaction(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """The file's next transaction fails at its end, once; the list says whether one ran."""
+    transaction = StateFile.transaction
+    fired: list[bool] = []
+
+    @contextmanager
+    def failing(self):
+        monkeypatch.setattr(StateFile, "transaction", transaction)
+        fired.append(True)
+        with transaction(self) as db:
+            yield db
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(StateFile, "transaction", failing)
+    try:
+        yield fired
+    finally:
+        monkeypatch.setattr(StateFile, "transaction", transaction)
 
 
 @pytest.mark.parametrize(
@@ -165,9 +207,7 @@ def test_a_key_deleted_and_added_again_after_another_goes_after_it(path, commit_
     assert list(reopened(path)["sessions"]) == ["b", "c", "a"]
 
 
-def test_changes_kept_from_a_failed_commit_are_written_in_the_order_they_were_made(
-    path, monkeypatch
-):
+def test_writes_made_while_a_commit_fails_stay_for_their_own_commit(path, monkeypatch):
     store = open_store(path)
     store.put("sessions", "c", {"id": "c"})
     store.put("sessions", "a", {"id": "a", "n": 10})
@@ -178,6 +218,8 @@ def test_changes_kept_from_a_failed_commit_are_written_in_the_order_they_were_ma
         with transaction(self):
             # Another thread writes while this commit is under way, which then fails.
             store.put("sessions", "d", {"id": "d"})
+            store.put("sessions", "c", {"id": "c", "n": 2})  # added by the failed commit
+            store.put("sessions", "b", {"id": "b", "n": 3})  # in place, kept
             store.put("new", "e", {"id": "e"})
             raise sqlite3.OperationalError("disk I/O error")
 
@@ -186,12 +228,18 @@ def test_changes_kept_from_a_failed_commit_are_written_in_the_order_they_were_ma
         store.commit()
     monkeypatch.setattr(StateFile, "transaction", transaction)
     assert store._file.records("x") == SEED
-    store.put("sessions", "c", {"id": "c", "n": 3})  # changed in place: stays before d
+    live = store.snapshot()
+    assert live["sessions"] == {
+        "a": {"id": "a", "n": 1},  # the failed commit's change, undone
+        "b": {"id": "b", "n": 3},
+        "d": {"id": "d"},
+        "c": {"id": "c", "n": 2},
+    }
+    assert list(live["sessions"]) == ["a", "b", "d", "c"]
+    assert live["new"] == {"e": {"id": "e"}}
     store.commit()
-    expected = store.snapshot()
     close(store)
-    assert list(expected["sessions"]) == ["a", "b", "c", "d"]
-    assert json.dumps(reopened(path)) == json.dumps(expected)
+    assert json.dumps(reopened(path)) == json.dumps(live)
 
 
 # The MemoryStore contract, checked by doing the same random operations on both: the SQLite
@@ -203,6 +251,7 @@ _operations = st.lists(
         st.tuples(st.just("put"), _collections, _keys, st.integers(0, 9)),
         st.tuples(st.just("delete"), _collections, _keys),
         st.tuples(st.just("commit")),
+        st.tuples(st.just("failed commit")),
         st.tuples(st.just("reset")),
         st.tuples(st.just("restore"), st.dictionaries(_keys, st.integers(0, 9), max_size=3)),
     ),
@@ -224,9 +273,19 @@ _operations = st.lists(
 )
 @example(operations=[("put", "new", "a", 1), ("commit",), ("delete", "new", "a")])  # left empty
 @example(operations=[("put", "other", "a", 0), ("put", "new", "a", 0)])  # collections' order
-def test_behaves_like_the_memory_store_and_reopens_as_it_was(tmp_path, operations):
+@example(  # a failed commit undoes a move to the end, and a restore
+    operations=[
+        ("delete", "sessions", "a"),
+        ("put", "sessions", "a", 1),
+        ("failed commit",),
+        ("restore", {"b": 1}),
+        ("failed commit",),
+    ]
+)
+def test_behaves_like_the_memory_store_and_reopens_as_it_was(tmp_path, monkeypatch, operations):
     path = tmp_path / f"{len(list(tmp_path.iterdir()))}.db"
     memory, store = MemoryStore(fresh_seed()), open_store(path)
+    committed = memory.snapshot()
     for operation in operations:
         match operation:
             case ("put", collection, key, n):
@@ -236,6 +295,15 @@ def test_behaves_like_the_memory_store_and_reopens_as_it_was(tmp_path, operation
                 assert store.delete(collection, key) == memory.delete(collection, key)
             case ("commit",):
                 store.commit()
+                committed = memory.snapshot()
+            case ("failed commit",):
+                # Back to the last commit (SQLite's rule), when there was something to write.
+                with failing_transaction(monkeypatch) as fired:
+                    try:
+                        store.commit()
+                    except sqlite3.OperationalError:
+                        memory.restore(committed)
+                assert fired or memory.snapshot() == committed  # else nothing was pending
             case ("reset",):
                 memory.reset()
                 store.reset()
