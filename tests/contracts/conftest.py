@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 import httpcore
@@ -17,7 +18,7 @@ from mockgate.apis.context import MockOptions
 from mockgate.contracts.conformance import ConformanceOptions
 from mockgate.contracts.pacing import Pacer
 from mockgate.contracts.runner import Target, VerifyOptions, verify
-from mockgate.mockserver.app import context_of, create_app
+from mockgate.mockserver.app import MockApp, context_of, create_app
 from mockgate.reports.findings import Finding, Report
 from tests.conftest import build_app
 
@@ -66,6 +67,12 @@ def credentials_for(api: str, app: Any) -> tuple[str, ...]:
     if api == "fasting":
         return fasting_tokens(app)
     return {"agentlens": (AGENTLENS_KEY,), "state-tracking": ("st_mockgate_dev_key",)}.get(api, ())
+
+
+def virtual_pacer(app: MockApp) -> Pacer:
+    """A pacer that waits on the mock's own clock: a rate-limit window passes in no real time."""
+    clock = context_of(app).clock
+    return Pacer(clock=clock.timestamp, sleep=lambda s: clock.advance(timedelta(seconds=s)))
 
 
 def run(

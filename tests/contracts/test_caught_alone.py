@@ -16,7 +16,7 @@ from tests.contracts import test_piorchestrator_checks as pi_cases
 from tests.contracts import test_state_tracking_checks as st_cases
 from tests.contracts import test_variants as al_cases
 from tests.contracts import variants as v
-from tests.contracts.conftest import agentlens_app, credentials_for, describe, run
+from tests.contracts.conftest import agentlens_app, credentials_for, describe, run, virtual_pacer
 
 pytestmark = pytest.mark.slow
 
@@ -85,6 +85,12 @@ def test_state_tracking_variant_is_caught_by_its_check_alone(
     variant = v.Variant(app, st_cases.API, *case.mutations(app))
     probes = case.probe or not limited
     report = run(
-        st_cases.API, variant, (st_cases.KEY,), None, probes=probes, read_only=case.read_only
+        st_cases.API,
+        variant,
+        (st_cases.KEY,),
+        None,
+        probes=probes,
+        read_only=case.read_only,
+        pacer=virtual_pacer(app),
     )
     _assert_only(report, case.catches)

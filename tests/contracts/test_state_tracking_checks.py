@@ -26,7 +26,7 @@ from mockgate.reports.exchange import Exchange
 from mockgate.reports.findings import Report
 from tests.contracts import variants as v
 from tests.contracts import variants_more as vm
-from tests.contracts.conftest import SEED, assert_caught_alone, describe, run
+from tests.contracts.conftest import SEED, assert_caught_alone, describe, run, virtual_pacer
 
 API = "state-tracking"
 KEY = "st_mockgate_dev_key"
@@ -491,13 +491,15 @@ def test_what_the_contract_leaves_open_is_never_reported() -> None:
         v.Mutation("path with the query string", response=_path_with_query),
         v.Mutation("increased limit", response=_increased_limit),
     )
+    app = st_app(None)
     report = run(
         API,
-        v.Variant(st_app(None), API, *allowed),
+        v.Variant(app, API, *allowed),
         (KEY,),
         RESPONSE_CHECKS,
         probes=False,
         read_only=True,
+        pacer=virtual_pacer(app),
     )
     assert report.ok, f"{describe(report.findings)}\nerrors: {report.errors}"
     assert set(RESPONSE_CHECKS) <= {name for _, name in report.passed}
