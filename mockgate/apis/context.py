@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from mockgate.apis.base import MockApi
-from mockgate.core.access import allowed_host_entry
+from mockgate.core.access import allowed_host_entry, cors_origin_entry
 from mockgate.core.clock import Clock
 from mockgate.core.faults import FaultBook
 from mockgate.core.journal import Journal
-from mockgate.core.store import Store
+from mockgate.core.store import Snapshot, Store
+from mockgate.core.stubs import StubBook
 from mockgate.openapi.catalog import ApiSpec
 from mockgate.openapi.routes import RouteTable
 from mockgate.openapi.schemas import ResponseValidator
@@ -32,6 +33,8 @@ class MockOptions:
     api_keys: tuple[str, ...] = ()
     validate_responses: bool = False
     cors: bool = True
+    # Origins that may send credentials, besides every origin reading without (``--cors-origin``;
+    # ``core.cors.CorsPolicy``). The admin API answers only these.
     cors_origins: tuple[str, ...] = ()
     access_log: bool = False
     # "off", "docs" (the documented limits) or a number of requests per minute; None = the
@@ -48,7 +51,8 @@ class MockOptions:
     def __post_init__(self) -> None:
         # Callers pass lists too; the options stay immutable.
         object.__setattr__(self, "api_keys", tuple(self.api_keys))
-        object.__setattr__(self, "cors_origins", tuple(self.cors_origins))
+        origins = tuple(cors_origin_entry(origin) for origin in self.cors_origins)  # or ValueError
+        object.__setattr__(self, "cors_origins", origins)
         hosts = tuple(allowed_host_entry(host) for host in self.allowed_hosts)  # or ValueError
         object.__setattr__(self, "allowed_hosts", hosts)
 
@@ -64,6 +68,8 @@ class MockContext:
     routes: RouteTable
     journal: Journal = field(default_factory=Journal)
     faults: FaultBook = field(default_factory=FaultBook)
+    # Request-matching stubs (``/__mockgate/stubs``); a state file's own under --state-file.
+    stubs: StubBook = field(default_factory=StubBook)
     violations: list[str] = field(default_factory=list)
     # Set when responses are checked against the spec before they leave.
     validator: ResponseValidator | None = None
@@ -71,6 +77,11 @@ class MockContext:
     scenario: str | None = None
     # What else ``reset`` clears, registered by an API (e.g. its rate-limit windows).
     on_reset: list[Callable[[], None]] = field(default_factory=list)
+    # The dataset as seeded at an instant, when it depends on the clock (a named dataset);
+    # None: a reset always restores the store's seed.
+    reseed: Callable[[datetime], Snapshot] | None = None
+    # ``clock.changes`` when the store's seed was made (see ``reset``).
+    seeded_changes: int = 0
 
     @property
     def name(self) -> str:
@@ -80,12 +91,27 @@ class MockContext:
     def api_keys(self) -> tuple[str, ...]:
         return self.options.api_keys or self.api.default_keys()
 
-    def reset(self) -> None:
-        """Back to the seeded state: data, journal, faults, scenario, what the API registered.
-        The clock keeps its time."""
-        self.store.reset()
+    def reset(self, *, clock: bool = False) -> None:
+        """Back to the seeded state: data, journal, faults, stubs, scenario, what the API
+        registered.
+
+        The clock keeps its time, unless ``clock``: it then restarts (``Clock.restart``). Data
+        and clock agree afterwards: when the clock was set, advanced, frozen or re-sped since
+        the data were seeded, the dataset is seeded again at the clock's instant (the same
+        ids; timestamps relative to that instant), so no record is dated after now. A clock
+        that only ran keeps the seeded data, which live sessions catch up from as before.
+        """
+        if clock:
+            self.clock.restart()
+        changes = self.clock.changes
+        if self.reseed is not None and changes != self.seeded_changes:
+            self.store.reset(self.reseed(self.clock.now()))
+            self.seeded_changes = changes
+        else:
+            self.store.reset()
         self.journal.clear()
         self.faults.clear()
+        self.stubs.clear()
         self.violations.clear()
         self.scenario = None
         for hook in self.on_reset:

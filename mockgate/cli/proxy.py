@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from mockgate.mockserver.logs import LOG_FORMATS, configured, event_line
 from mockgate.openapi.catalog import bundled_apis
 
 __all__ = ["proxy"]
@@ -79,6 +79,14 @@ def _upstream(value: str) -> str:
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
+    help="mockgate's own messages; the frameworks' show from warning (all at debug).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="json: the banner, messages and the closing summary as one JSON object per line.",
 )
 def proxy(
     api: str,
@@ -90,6 +98,7 @@ def proxy(
     timeout: float,
     validate_max_bytes: int,
     log_level: str,
+    log_format: str,
 ) -> None:
     """Forward API's traffic to --upstream and check every exchange against the spec.
 
@@ -111,7 +120,7 @@ def proxy(
     413; all in the API's own error shape.
     """
     from mockgate.mockserver.responses import parser_refusal
-    from mockgate.mockserver.server import MockServer, serve
+    from mockgate.mockserver.server import ListenError, MockServer, serve
     from mockgate.proxy.app import ADMIN_PREFIX, ProxyOptions, create_proxy_app, proxy_of
     from mockgate.proxy.report import report_format, write_report
     from mockgate.proxy.selfloop import loops_back
@@ -127,29 +136,61 @@ def proxy(
     if loop is not None:
         raise click.BadParameter(loop, param_hint="--upstream")
 
-    logging.basicConfig(level=log_level.upper(), format="%(message)s")
+    # Until the command ends, the summary included.
+    click.get_current_context().with_resource(configured(log_level, log_format))
     options = ProxyOptions(strict=strict, timeout=timeout, validate_max_bytes=validate_max_bytes)
     app = create_proxy_app(api, upstream, options)
     base = f"http://{host}:{port}"
 
     def banner() -> None:
         mode = "strict: violating responses become 502" if strict else "recording violations"
-        click.echo(
-            f"mockgate proxy: {api} on {base} -> {upstream} ({mode}); "
-            f"violations at {base}{ADMIN_PREFIX}/violations; Ctrl-C stops"
-        )
+        violations = f"{base}{ADMIN_PREFIX}/violations"
+        ready = f"mockgate proxy: {api} on {base} -> {upstream} ({mode})"
+        if log_format == "json":
+            click.echo(
+                event_line(
+                    "ready",
+                    ready,
+                    api=api,
+                    url=base,
+                    upstream=upstream,
+                    strict=strict,
+                    violations=violations,
+                )
+            )
+        else:
+            click.echo(f"{ready}; violations at {violations}; Ctrl-C stops")
 
     started = time.monotonic()
     refusal = parser_refusal(proxy_of(app).plugin, lambda: datetime.now(UTC))
-    serve([MockServer(api, host, port, app, refusal)], log_level=log_level, on_ready=banner)
+    try:
+        serve([MockServer(api, host, port, app, refusal)], on_ready=banner)
+    except ListenError as exc:
+        click.echo(exc.message("--port N"), err=True)
+        raise SystemExit(2) from None
     store = proxy_of(app).violations
     verdict = "does not conform" if store.upstream_violations else "conforms"
     unjudged = sum(store.unjudged.values())
-    click.echo(
+    summary = (
         f"mockgate proxy: {store.exchanges} exchange(s); the upstream {verdict} "
         f"({store.upstream_violations} violation(s)); client requests outside the contract: "
         f"{store.client_requests}" + (f"; responses not judged: {unjudged}" if unjudged else "")
     )
+    if log_format == "json":
+        click.echo(
+            event_line(
+                "stopped",
+                summary,
+                exchanges=store.exchanges,
+                upstream_violations=store.upstream_violations,
+                client_requests=store.client_requests,
+                not_judged=unjudged,
+                conforms=not store.upstream_violations,
+                report=None if report_path is None else str(report_path),
+            )
+        )
+    else:
+        click.echo(summary)
     if report_path is not None:
         write_report(
             store,
@@ -159,4 +200,5 @@ def proxy(
             strict=strict,
             elapsed=time.monotonic() - started,
         )
-        click.echo(f"report: {report_path}")
+        if log_format == "text":  # json: in the "stopped" line
+            click.echo(f"report: {report_path}")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
 from typing import Any
 
 import click
 
 from mockgate.apis.base import DATASETS
 from mockgate.cli.serve_config import ServeConfig
+from mockgate.mockserver.logs import LOG_FORMATS, configured, event_line
 
 __all__ = ["serve"]
 
@@ -27,10 +27,12 @@ __all__ = ["serve"]
 @click.option("--seed", default=1, show_default=True, help="Seed of the generated data.")
 @click.option(
     "--dataset",
-    default="demo",
-    show_default=True,
-    metavar="NAME|FILE",
-    help=f"One of {', '.join(DATASETS)}, or a JSON/YAML file shaped like GET /__mockgate/state.",
+    "datasets",
+    multiple=True,
+    metavar="[API=]NAME|FILE",
+    help=f"One of {', '.join(DATASETS)} (default demo), or a JSON/YAML file shaped like GET "
+    "/__mockgate/state; API=... seeds that API only (repeatable; a file needs API= when "
+    "several APIs are served).",
 )
 @click.option(
     "--clock",
@@ -85,7 +87,8 @@ __all__ = ["serve"]
     "cors_origins",
     multiple=True,
     metavar="ORIGIN",
-    help="Allow credentials from ORIGIN (repeatable); otherwise any origin, no credentials.",
+    help="Let the page at ORIGIN (e.g. http://localhost:5173; 127.0.0.1 and [::1] alike) send "
+    "credentials and use the admin API (repeatable); every origin reads the APIs without.",
 )
 @click.option(
     "--allowed-host",
@@ -117,12 +120,26 @@ __all__ = ["serve"]
     help="Reload an API when its spec (or a file it $refs) or the --dataset FILE changes, "
     "keeping the data that is still valid.",
 )
-@click.option("--access-log/--no-access-log", default=True, show_default=True)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="A line per request on stdout: time, API, method, path as sent, status, duration, "
+    "request id.",
+)
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
+    help="mockgate's own messages; the frameworks' show from warning (all at debug).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="text",
+    show_default=True,
+    help="json: the banner, access lines and messages as one JSON object per line.",
 )
 def serve(**params: Any) -> None:
     """Serve the mocks of API... (all four when none is named) on their documented ports.
@@ -130,7 +147,9 @@ def serve(**params: Any) -> None:
     Each mock has Swagger UI, an admin API under /__mockgate (reset, state, request journal,
     clock, faults) and answers Prism-style Prefer headers (code=, example=, dynamic=, delay=).
     """
-    _serve(ServeConfig.from_params(params))
+    config = ServeConfig.from_params(params)
+    with configured(config.log_level, config.log_format):
+        _serve(config)
 
 
 def _serve(config: ServeConfig) -> None:
@@ -139,7 +158,7 @@ def _serve(config: ServeConfig) -> None:
     from mockgate.mockserver.app import context_of, create_app, docs_paths
     from mockgate.mockserver.reload import Reloader
     from mockgate.mockserver.responses import parser_refusal
-    from mockgate.mockserver.server import MockServer
+    from mockgate.mockserver.server import ListenError, MockServer
     from mockgate.mockserver.server import serve as run
 
     clock = config.clock()
@@ -148,20 +167,24 @@ def _serve(config: ServeConfig) -> None:
         state = ServedState.open(config.state_file, clock, sync=config.state_sync)
         clock = state.clock
 
-    _configure_logging(config.log_level)
     if config.exposed:
-        click.echo(_exposed_warning(config), err=True)
+        logging.getLogger("mockgate").warning(_exposed_warning(config))
     mocks = []
     apps = {}
     reloader = Reloader() if config.reload else None
     for api in config.apis:
         try:
-            store, seed, dataset = None, config.seed, config.dataset
+            store, seed, dataset = None, config.seed, config.dataset_of(api)
+            stubs = None
             if state is not None:
                 store, entry = state.store(api, seed, dataset)
                 seed, dataset = entry.seed, entry.dataset
+                stubs = state.stubs(api)
             options = config.mock_options(api, seed=seed, dataset=dataset)
-            build = functools.partial(create_app, options=options, clock=clock, store=store)
+            # The same stubs for every app a reload builds: they outlive a reload as a restart.
+            build = functools.partial(
+                create_app, options=options, clock=clock, store=store, stubs=stubs
+            )
             app = apps[api] = build(config.spec(api))
         except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
@@ -173,15 +196,28 @@ def _serve(config: ServeConfig) -> None:
         origin = (
             f"state file {config.state_file}"
             if state is not None
-            else f"seed {config.seed}, dataset {config.dataset}, clock {config.clock_option}"
+            else f"seed {config.seed}, dataset {config.datasets_text}, clock {config.clock_option}"
         )
-        click.echo(f"mockgate: {len(mocks)} mock(s), {origin}")
+        rows = []
         for mock in mocks:
             ctx = context_of(apps[mock.api])
             base = f"http://{config.host}:{mock.port}"
             ui, _ = docs_paths(mock.api)
-            click.echo(f"  {mock.api:<15} {base}   docs {base}{ui}/   admin {base}/__mockgate/ui/")
-            for line in ctx.api.credentials_help(ctx):
+            docs, admin = f"{base}{ui}/", f"{base}/__mockgate/ui/"
+            rows.append((mock.api, base, docs, admin, ctx.api.credentials_help(ctx)))
+        summary = f"mockgate: {len(mocks)} mock(s), {origin}"
+        if config.log_format == "json":  # one line a tool can wait for
+            listing = [
+                {"api": api, "url": base, "docs": docs, "admin": admin, "credentials": help_}
+                for api, base, docs, admin, help_ in rows
+            ]
+            token = config.admin_token is not None
+            click.echo(event_line("ready", summary, mocks=listing, admin_token=token))
+            return
+        click.echo(summary)
+        for api, base, docs, admin, help_ in rows:
+            click.echo(f"  {api:<15} {base}   docs {docs}   admin {admin}")
+            for line in help_:
                 click.echo(f"  {'':<15} {line}")
         if config.admin_token is not None:
             click.echo("Admin API: send X-Mockgate-Token with the --admin-token value.")
@@ -189,7 +225,10 @@ def _serve(config: ServeConfig) -> None:
 
     try:
         background = [reloader.run] if reloader is not None else []
-        run(mocks, log_level=config.log_level, on_ready=banner, background=background)
+        run(mocks, on_ready=banner, background=background)
+    except ListenError as exc:
+        click.echo(exc.message(f"--port {exc.mock.api}=N"), err=True)
+        raise SystemExit(2) from None
     finally:
         if state is not None:
             state.close()
@@ -199,15 +238,6 @@ def _exposed_warning(config: ServeConfig) -> str:
     advice = [] if config.admin_token else ["protect the admin API with --admin-token TOKEN"]
     advice.append("name the hosts clients use with --allowed-host NAME")
     return (
-        f"mockgate: warning: --host {config.host} exposes the mocks and their admin API "
+        f"--host {config.host} exposes the mocks and their admin API "
         f"(state, credentials, faults) beyond this machine; {' and '.join(advice)}"
     )
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(message)s")
-    access = logging.getLogger("mockgate.access")
-    # The access log is its own switch (--no-access-log), independent of --log-level.
-    access.setLevel(logging.INFO)
-    access.propagate = False
-    access.addHandler(logging.StreamHandler(sys.stdout))

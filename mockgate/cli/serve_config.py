@@ -17,8 +17,9 @@ from typing import Any
 
 import click
 
+from mockgate.apis.base import DATASETS
 from mockgate.apis.context import MockOptions
-from mockgate.core.access import allowed_host_entry, is_loopback
+from mockgate.core.access import allowed_host_entry, cors_origin_entry, is_loopback
 from mockgate.core.clock import Clock
 from mockgate.core.timestamps import parse_timestamp
 from mockgate.openapi.catalog import ApiSpec, bundled_apis
@@ -38,7 +39,8 @@ class ServeConfig:
     host: str
     ports: Mapping[str, int]
     seed: int
-    dataset: str
+    dataset: str  # the plain --dataset: every API's without its own
+    datasets: Mapping[str, str]  # --dataset API=FILE|NAME
     clock_option: str
     start: datetime | None
     everywhere_keys: tuple[str, ...]  # --api-key KEY
@@ -56,6 +58,7 @@ class ServeConfig:
     reload: bool
     access_log: bool
     log_level: str
+    log_format: str  # text|json: mockserver.logs
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ServeConfig:
@@ -78,17 +81,20 @@ class ServeConfig:
                 f"{rate_limit!r}: expected off, docs or N", param_hint="--rate-limit"
             )
         everywhere, scoped = _keys(params["api_keys"])
+        served = apis or tuple(bundled_apis())
+        dataset, datasets = _datasets(params["datasets"], served)
         try:
             start = parse_timestamp(params["start"]) if params["start"] else None
             Clock.from_option(params["clock_option"], start=start)  # refused here, not later
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
         return cls(
-            apis=apis or tuple(bundled_apis()),
+            apis=served,
             host=params["host"],
             ports=_ports(params["ports"]),
             seed=params["seed"],
-            dataset=params["dataset"],
+            dataset=dataset,
+            datasets=datasets,
             clock_option=params["clock_option"],
             start=start,
             everywhere_keys=everywhere,
@@ -98,7 +104,7 @@ class ServeConfig:
             state_file=params["state_file"],
             state_sync=params["state_sync"],
             cors=not params["no_cors"],
-            cors_origins=tuple(params["cors_origins"]),
+            cors_origins=_cors_origins(params["cors_origins"]),
             allowed_hosts=_allowed_hosts(params["allowed_hosts"], params["host"]),
             admin_token=_admin_token(params["admin_token"]),
             validate_responses=params["validate_responses"],
@@ -106,6 +112,7 @@ class ServeConfig:
             reload=params["reload"],
             access_log=params["access_log"],
             log_level=params["log_level"],
+            log_format=params["log_format"],
         )
 
     def clock(self) -> Clock:
@@ -120,6 +127,18 @@ class ServeConfig:
     def exposed(self) -> bool:
         """Whether ``--host`` listens beyond this machine."""
         return not is_loopback(self.host)
+
+    def dataset_of(self, api: str) -> str:
+        """The dataset ``api`` is seeded from: its ``--dataset API=...``, else the plain one."""
+        return self.datasets.get(api, self.dataset)
+
+    @property
+    def datasets_text(self) -> str:
+        """The datasets, as the banner says them: ``demo``, ``demo (agentlens: al.json)``."""
+        scoped = ", ".join(f"{api}: {name}" for api, name in self.datasets.items())
+        if not scoped:
+            return self.dataset
+        return scoped if set(self.apis) <= set(self.datasets) else f"{self.dataset} ({scoped})"
 
     def port(self, api: str) -> int:
         return self.ports.get(api) or self.spec(api).default_port or 8000
@@ -193,6 +212,48 @@ def _allowed_hosts(values: tuple[str, ...], host: str) -> tuple[str, ...]:
         with contextlib.suppress(ValueError):
             entries.append(allowed_host_entry(host))
     return tuple(dict.fromkeys(entries))
+
+
+def _datasets(values: tuple[str, ...], apis: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """``--dataset``: (the plain value, or demo; ``API=VALUE`` per API). ``API=`` counts only
+    with a served API's name (a path may hold ``=``); a plain file seeds the one API served."""
+    plain: list[str] = []
+    scoped: dict[str, str] = {}
+    for value in values:
+        api, sep, rest = value.partition("=")
+        if sep and api in apis:
+            if not rest or api in scoped:
+                problem = "a dataset name or file after =" if not rest else "one dataset per API"
+                raise click.BadParameter(f"{value!r}: expected {problem}", param_hint="--dataset")
+            scoped[api] = rest
+        elif sep and api in bundled_apis() and not Path(value).is_file():
+            raise click.BadParameter(
+                f"{value!r}: {api} is not served (serving {', '.join(apis)})",
+                param_hint="--dataset",
+            )
+        else:
+            plain.append(value)
+    if len(plain) > 1:
+        raise click.BadParameter(
+            f"{', '.join(plain)}: one dataset for every API; give the others as API=FILE",
+            param_hint="--dataset",
+        )
+    dataset = plain[0] if plain else "demo"
+    unseeded = [api for api in apis if api not in scoped]
+    if dataset not in DATASETS and len(unseeded) > 1:
+        raise click.BadParameter(
+            f"{dataset!r}: a file holds one API's records and {', '.join(unseeded)} are "
+            f"served; say which API it seeds, e.g. --dataset {unseeded[0]}={dataset}",
+            param_hint="--dataset",
+        )
+    return dataset, scoped
+
+
+def _cors_origins(values: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        return tuple(dict.fromkeys(cors_origin_entry(value) for value in values))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cors-origin") from None
 
 
 def _admin_token(token: str | None) -> str | None:

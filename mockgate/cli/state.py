@@ -22,6 +22,7 @@ from mockgate.core.store.sqlite import (
     StateFile,
     StateFileError,
 )
+from mockgate.core.stubs import StubBook
 from mockgate.core.timestamps import format_timestamp
 from mockgate.openapi.catalog import bundled_apis, get_api
 
@@ -135,6 +136,7 @@ def reset_state(
         # Only once every dataset loaded: a bad one leaves every API as it was.
         for name, (entry, snapshot) in seeded.items():
             state_file.replace(name, snapshot, entry)
+            state_file.forget_stubs(name)  # as POST /__mockgate/reset removes them
             click.echo(f"{name}: reset to dataset {entry.dataset}, seed {entry.seed}")
 
 
@@ -201,6 +203,13 @@ class ServedState:
             click.echo(f"state: {api}: a reset returns to the state restored now ({problem})")
             seeded = self.file.records(api)
         return self.file.store(api, seeded, entry), entry
+
+    def stubs(self, api: str) -> StubBook:
+        """``api``'s stubs, as saved in the file."""
+        try:
+            return self.file.stubs(api)
+        except StateFileError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def close(self) -> None:
         self.file.close()

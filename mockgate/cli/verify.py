@@ -290,12 +290,11 @@ def verify(
     ctx = click.get_current_context()
     ctx.call_on_close(signals.restore)
 
-    import httpx
     from rich.console import Console
 
     from mockgate.contracts.conformance import BUILTIN_DOCS, ConformanceOptions, check_kind
     from mockgate.contracts.registry import checks_for
-    from mockgate.contracts.runner import Target, VerifyOptions
+    from mockgate.contracts.runner import Target, VerifyOptions, unreachable
     from mockgate.contracts.runner import verify as run
     from mockgate.reports.console import print_report
     from mockgate.reports.findings import Report
@@ -356,11 +355,10 @@ def verify(
     signals.armed = True
     try:
         if signals.received is None:  # else it came during start-up: nothing is run
-            try:
-                httpx.get(base_url, timeout=10, follow_redirects=False)
-            except httpx.HTTPError as exc:
-                console.print(f"[red]cannot reach {base_url}: {exc}[/red]")
-                raise SystemExit(EXIT_UNREACHABLE) from None
+            problem = unreachable(base_url)
+            if problem is not None:
+                console.print(f"[red]{problem}[/red]")
+                raise SystemExit(EXIT_UNREACHABLE)
             with _progress(console, f"verifying {api} at {base_url}") as progress:
 
                 def step(text: str) -> None:

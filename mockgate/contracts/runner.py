@@ -19,7 +19,7 @@ from mockgate.openapi.catalog import get_api
 from mockgate.reports.findings import Report
 from mockgate.reports.secrets import Secrets
 
-__all__ = ["Target", "VerifyOptions", "verify"]
+__all__ = ["Target", "VerifyOptions", "credentials_refused", "unreachable", "verify"]
 
 
 @dataclass(frozen=True)
@@ -84,16 +84,17 @@ def verify(
             # Every protected request would be refused: a "pass" would mean nothing.
             report.errors.append(refused)
         else:
-            run_conformance(
-                api,
-                report,
-                credentials=target.credentials,
-                options=options.conformance,
-                base_url=target.base_url,
-                app=target.app,
-                progress=heard,
-                pacer=pacer,
-            )
+            if _runs_engine(target.api, options.conformance):
+                run_conformance(
+                    api,
+                    report,
+                    credentials=target.credentials,
+                    options=options.conformance,
+                    base_url=target.base_url,
+                    app=target.app,
+                    progress=heard,
+                    pacer=pacer,
+                )
             if options.probes:
                 with _client(target) as client:
                     _run_probes(target, client, report, options.conformance, heard, pacer)
@@ -101,6 +102,30 @@ def verify(
         report.interrupted = f"during {where}"
     report.elapsed = time.monotonic() - started
     return report
+
+
+def unreachable(base_url: str) -> str | None:
+    """Why nothing answers at ``base_url`` ("cannot reach ..."), or None when anything does
+    (any status: the suite judges it)."""
+    try:
+        httpx.get(base_url, timeout=10, follow_redirects=False)
+    except httpx.HTTPError as exc:
+        return f"cannot reach {base_url}: {exc}"
+    return None
+
+
+def credentials_refused(target: Target) -> str | None:
+    """Why the suite cannot judge the protected operations of ``target`` (no credential, or
+    the first one refused), or None when it can: what ``verify`` checks before anything else."""
+    with _client(target) as client:
+        return _credentials_refused(target, client, Pacer())
+
+
+def _runs_engine(api: str, options: ConformanceOptions) -> bool:
+    """Whether a selected check runs in schemathesis' engine (its own, or a response check):
+    a run of probes only sends none of its generated requests."""
+    engine = [*BUILTIN_DOCS, *(c.name for c in checks_for(api) if c.kind == "response")]
+    return any(_selected(name, options) for name in engine)
 
 
 def _seeded(options: VerifyOptions) -> VerifyOptions:

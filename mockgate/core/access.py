@@ -24,7 +24,9 @@ __all__ = [
     "AdminPolicy",
     "HostPolicy",
     "allowed_host_entry",
+    "cors_origin_entry",
     "is_loopback",
+    "origin_key",
     "same_origin",
     "split_host",
 ]
@@ -35,6 +37,9 @@ ADMIN_TOKEN_HEADER = "X-Mockgate-Token"
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+# One machine's loopback under its three usual names: a developer's page may be opened by any.
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "[::1]"})
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
 # WHATWG URL's "ends in a number": browsers parse such a host as IPv4 (127.1, 0x7f.1), so no
 # DNS name a page controls can look like one.
 _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
@@ -119,6 +124,59 @@ class HostPolicy:
         return None
 
 
+def cors_origin_entry(text: str) -> str:
+    """``text`` (``--cors-origin``) checked to be an origin (scheme, host, optional port), a
+    trailing slash dropped. ``ValueError`` saying what is wrong."""
+    value = text.strip().removesuffix("/")
+    if value in ("*", "null"):
+        raise ValueError(
+            f"{text!r}: every origin is already answered without credentials; --cors-origin "
+            "names a page's origin that may also send credentials, e.g. http://localhost:5173"
+        )
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises on a port that is no port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or not _SCHEME.fullmatch(parts.scheme.lower())
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+    ):
+        raise ValueError(
+            f"{text!r} is not an origin: give a page's scheme, host and port, without a path, "
+            "e.g. http://localhost:5173"
+        )
+    return value
+
+
+def origin_key(origin: str) -> str:
+    """``origin`` as origins are compared: scheme and host in lower case, the scheme's default
+    port filled in, and ``localhost``, ``127.0.0.1`` and ``[::1]`` as one name. A value that is
+    no URL (``null``) stays as it is, in lower case."""
+    text = origin.strip().lower().removesuffix("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    if not parts.scheme or not parts.hostname:
+        return text
+    name = parts.hostname.rstrip(".")
+    if ":" in name:
+        name = f"[{name}]"
+    if name in _LOOPBACK_NAMES:
+        name = "localhost"
+    port = port or _DEFAULT_PORTS.get(parts.scheme)
+    return f"{parts.scheme}://{name}" + (f":{port}" if port else "")
+
+
 def is_loopback(address: str) -> bool:
     """Whether listening on ``address`` (``serve --host``) is reachable from this machine only."""
     address = address.strip().lower().strip("[]")
@@ -152,7 +210,8 @@ def same_origin(origin: str, host: str, scheme: str) -> bool:
 class AdminPolicy:
     """What a call to the admin API (``/__mockgate``) must carry.
 
-    - No ``Origin`` other than the mock's own or one of ``origins`` (``--cors-origin``), and no
+    - No ``Origin`` other than the mock's own or one of ``origins`` (``--cors-origin``; compared
+      by ``origin_key``, so ``localhost`` and ``127.0.0.1`` on one port are one), and no
       ``Sec-Fetch-Site: cross-site`` unless from one of ``origins``: other pages get 403,
       whatever the method, CORS preflights included.
     - With a ``token`` (``--admin-token``), ``X-Mockgate-Token: <token>`` on every call but the
@@ -168,7 +227,7 @@ class AdminPolicy:
 
     @classmethod
     def from_options(cls, origins: Iterable[str], token: str | None) -> AdminPolicy:
-        return cls(frozenset(_normal_origin(o) for o in origins), token)
+        return cls(frozenset(origin_key(o) for o in origins), token)
 
     def refusal(
         self, method: str, headers: Mapping[str, str], scheme: str, *, docs: bool = False
@@ -180,7 +239,7 @@ class AdminPolicy:
             return refused
         origin = headers.get("origin")
         own = origin is not None and same_origin(origin, headers.get("host", ""), scheme)
-        trusted = origin is not None and _normal_origin(origin) in self.origins
+        trusted = origin is not None and origin_key(origin) in self.origins
         preflight = method == "OPTIONS" and "access-control-request-method" in headers
         if docs or (trusted and preflight):  # a preflight carries no token: CORS answers it
             return None
@@ -203,7 +262,7 @@ class AdminPolicy:
         from a page)."""
         origin = headers.get("origin")
         own = origin is not None and same_origin(origin, headers.get("host", ""), scheme)
-        trusted = origin is not None and _normal_origin(origin) in self.origins
+        trusted = origin is not None and origin_key(origin) in self.origins
         if origin is not None and not (own or trusted):
             return ApiError(
                 403,
@@ -225,10 +284,6 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is not None and (
         content_type.split(";")[0].strip().lower() == "application/json"
     )
-
-
-def _normal_origin(origin: str) -> str:
-    return origin.strip().lower().rstrip("/")
 
 
 def _is_ipv6(text: str) -> bool:

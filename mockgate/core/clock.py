@@ -27,9 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mockgate.core.timestamps import format_timestamp
+from mockgate.core.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
+    "ID_ANCHOR",
     "MAX_INSTANT",
     "MIN_INSTANT",
     "RANGE_TEXT",
@@ -39,6 +40,7 @@ __all__ = [
     "check_instant",
     "check_speed",
     "parse_duration",
+    "parse_instant",
 ]
 
 MIN_INSTANT = datetime(1971, 1, 1, tzinfo=UTC)
@@ -46,6 +48,11 @@ MAX_INSTANT = datetime(9899, 12, 31, 23, 59, 59, tzinfo=UTC)
 RUNWAY = timedelta(days=365)
 """Real time a sped-up clock must be able to run from a requested instant within the range."""
 RANGE_TEXT = f"{format_timestamp(MIN_INSTANT)} to {format_timestamp(MAX_INSTANT)}"
+ID_ANCHOR = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+"""The instant seeded records' identifiers are made as of, whatever the clock: an id with a
+time part (ULID, UUIDv7, cuid) holds its record's offset from now added to this instant, so a
+seed gives the same ids on every start and deep links survive restarts (timestamps still follow
+the clock). It is the frozen clock's default start, where ids and timestamps agree."""
 _MIN = MIN_INSTANT.timestamp()
 _MAX = MAX_INSTANT.timestamp()
 
@@ -81,6 +88,8 @@ class Clock:
         _check_factor(speed)
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        # How it was made, for ``restart``: no ``start`` means the real now, whenever that is.
+        self._made = (start, frozen, speed)
         self._anchor_real = monotonic()
         self._anchor = check_instant(_seconds(start or datetime.now(UTC)))
         self._frozen = frozen
@@ -98,8 +107,7 @@ class Clock:
             speed = 0
         if not (speed > 0 and math.isfinite(speed)):
             raise ValueError(f"clock {option!r}: expected real, frozen or speed=N (N > 0)")
-        start = start or datetime.now(UTC)
-        check_speed(speed, check_instant(_seconds(start)))
+        check_speed(speed, check_instant(_seconds(start or datetime.now(UTC))))
         return cls(start, speed=speed)
 
     def timestamp(self) -> float:
@@ -150,6 +158,18 @@ class Clock:
             self._anchor_real = self._monotonic()
             self._frozen = self._frozen if freeze is None else freeze
             self._speed = self._speed if speed is None else speed
+            self._changes += 1
+
+    def restart(self) -> None:
+        """Back to how the clock was made: at the start instant it was given (the real now
+        when it was given none), frozen or running at the speed it was given."""
+        start, frozen, speed = self._made
+        with self._lock:
+            # Checked when the clock was made; only the real now is new.
+            self._anchor = check_instant(_seconds(start or datetime.now(UTC)))
+            self._anchor_real = self._monotonic()
+            self._frozen = frozen
+            self._speed = speed
             self._changes += 1
 
     def set(self, when: datetime) -> None:
@@ -203,6 +223,14 @@ def _describe(seconds: float) -> str:
         if math.isnan(seconds):
             return "an undefined instant (NaN)"
         return "an instant before year 1" if seconds < 0 else "an instant after year 9999"
+
+
+def parse_instant(text: str) -> datetime:
+    """An instant as the admin API takes one: ISO 8601 with a zone (``2026-01-19T12:00:00Z``),
+    or ``now``, the real now (the machine's, whatever the clock reads)."""
+    if text.strip().lower() == "now":
+        return datetime.now(UTC)
+    return parse_timestamp(text)
 
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

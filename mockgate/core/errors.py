@@ -7,10 +7,11 @@ error body.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["ApiError", "FieldError", "MockError", "RequestInfo", "describe"]
+__all__ = ["ApiError", "FieldError", "MockError", "RequestInfo", "describe", "shown_value"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,16 @@ def describe(exc: BaseException) -> ApiError:
     if isinstance(exc, MockError):
         return exc.error
     return ApiError(500, f"The mock failed: {type(exc).__name__}: {exc}")
+
+
+def shown_value(value: object) -> str:
+    """A JSON ``value`` as a person reading an error about it would want it shown."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return f"the string {value!r}" if len(value) <= 40 else "a long string"
+    return "an object" if isinstance(value, Mapping) else f"a {type(value).__name__}"

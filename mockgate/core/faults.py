@@ -16,6 +16,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockgate.core.errors import shown_value
+
 __all__ = ["ANY_OPERATION", "MAX_DELAY_MS", "Fault", "FaultBook"]
 
 ANY_OPERATION = "*"
@@ -52,7 +54,7 @@ class Fault:
         otherwise make a fault that never fires, which looks like a broken mock).
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"fault: expected a JSON object, got {_kind(data)}")
+            raise ValueError(f"fault: expected a JSON object, got {shown_value(data)}")
         problems = [_unknown_key(key) for key in data if key not in _FIELDS]
         problems += _problems(data, known_operations=known_operations)
         if problems:
@@ -142,7 +144,9 @@ def _problems(data: Mapping[str, Any], *, known_operations: Collection[str] | No
     if "operation" not in data:
         problems.append('fault.operation: required (an operationId, or "*" for every operation)')
     elif not isinstance(operation, str) or not operation:
-        problems.append(f"fault.operation: expected a non-empty string, got {_kind(operation)}")
+        problems.append(
+            f"fault.operation: expected a non-empty string, got {shown_value(operation)}"
+        )
     elif known_operations is not None and operation not in {*known_operations, ANY_OPERATION}:
         close = difflib.get_close_matches(operation, list(known_operations), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
@@ -154,22 +158,23 @@ def _problems(data: Mapping[str, Any], *, known_operations: Collection[str] | No
     status = data.get("status")
     if status is not None and (not _is_int(status) or not 100 <= status <= 599):
         problems.append(
-            f"fault.status: expected an HTTP status 100-599 or null, got {_kind(status)}"
+            f"fault.status: expected an HTTP status 100-599 or null, got {shown_value(status)}"
         )
     delay = data.get("delay_ms", 0)
     if not _is_int(delay) or not 0 <= delay <= MAX_DELAY_MS:
         problems.append(
-            f"fault.delay_ms: expected whole milliseconds 0-{MAX_DELAY_MS}, got {_kind(delay)}"
+            f"fault.delay_ms: expected whole milliseconds 0-{MAX_DELAY_MS}, "
+            f"got {shown_value(delay)}"
         )
     times = data.get("times")
     if times is not None and (not _is_int(times) or times < 1):
         problems.append(
             f"fault.times: expected a count of at least 1 (or null: until cleared), "
-            f"got {_kind(times)}"
+            f"got {shown_value(times)}"
         )
     body = data.get("body")
     if body is not None and not isinstance(body, dict):
-        problems.append(f"fault.body: expected a JSON object or null, got {_kind(body)}")
+        problems.append(f"fault.body: expected a JSON object or null, got {shown_value(body)}")
     elif body is not None and status is None:
         problems.append("fault.body: replaces the error body, so it needs a status")
     if status is None and delay == 0 and not problems:
@@ -186,16 +191,3 @@ def _unknown_key(key: object) -> str:
 def _is_int(value: object) -> bool:
     # JSON true/false arrive as bool, which Python counts as int; neither is a count.
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _kind(value: object) -> str:
-    """``value`` as a person reading the error would want it shown."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return f"the string {value!r}" if len(value) <= 40 else "a long string"
-    return "an object" if isinstance(value, Mapping) else f"a {type(value).__name__}"

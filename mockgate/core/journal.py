@@ -74,6 +74,8 @@ class JournalEntry:
     status: int
     duration_ms: float
     operation_id: str | None
+    # The id of the stub that answered (``core.stubs``), if one did.
+    stub: str | None = None
 
     @classmethod
     def capture(
@@ -89,6 +91,7 @@ class JournalEntry:
         status: int,
         duration_ms: float,
         operation_id: str | None = None,
+        stub: str | None = None,
     ) -> JournalEntry:
         """An entry from a request as the server saw it, made safe to keep and show.
 
@@ -117,6 +120,7 @@ class JournalEntry:
             status=status,
             duration_ms=duration_ms,
             operation_id=operation_id,
+            stub=stub,
         )
 
     def size(self) -> int:

@@ -5,53 +5,40 @@ Requests to the API's operations go through mockgate's own pipeline: ``MockMiddl
 then a ``Dispatcher`` (security, parameters and body checked by rules compiled from the spec at
 start-up, the handler — the snake_case of the operationId in ``mockgate/apis/<api>/handlers.py``
 — or the spec's example). ``/__mockgate`` carries the admin API through the same pipeline.
-Connexion serves Swagger UI and the JSON specs, built on first use. Errors of every kind reach
-the client in the API's own shape. In front of it all (``mockserver.gates``): the ``Host`` check
-on every route, and the admin API's own rules (no foreign origins, a JSON content type for
-writes, ``--admin-token``).
+``mockserver.docs`` serves Swagger UI and the JSON specs of the API and the admin API. Errors
+of every kind reach the client in the API's own shape. In front of it all: the ``Host`` check
+on every route (``mockserver.gates``), CORS (``mockserver.cors``), and the admin API's own
+rules (no foreign origins, a JSON content type for writes, ``--admin-token``).
 """
 
 from __future__ import annotations
 
-import copy
-import logging
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import Any
 
-from starlette.middleware.cors import CORSMiddleware
-
-from mockgate.apis.base import load_api
+from mockgate.apis.base import DATASETS, load_api
 from mockgate.apis.context import MockContext, MockOptions
 from mockgate.apis.datasets import load_dataset
 from mockgate.core.access import AdminPolicy, HostPolicy
 from mockgate.core.clock import Clock
+from mockgate.core.cors import CorsPolicy
 from mockgate.core.store import Store
 from mockgate.core.store.memory import MemoryStore
+from mockgate.core.stubs import StubBook
 from mockgate.mockserver.admin import ADMIN, admin_error_body, admin_handlers
 from mockgate.mockserver.asgi import Receive, Scope, Send
+from mockgate.mockserver.cors import CorsLayer
 from mockgate.mockserver.dispatch import Dispatcher
+from mockgate.mockserver.docs import ADMIN_DOCS, DocsApp, docs_paths
 from mockgate.mockserver.gates import AdminGate, HostGate
 from mockgate.mockserver.guards import GuardMiddleware
-from mockgate.mockserver.middleware import ADMIN_PREFIX, MockMiddleware, SlashlessDocs
+from mockgate.mockserver.middleware import ADMIN_PREFIX, MockMiddleware
 from mockgate.openapi.catalog import ApiSpec, get_api
 from mockgate.openapi.operations import compile_operations
 from mockgate.openapi.routes import RouteTable
 from mockgate.openapi.schemas import ResponseValidator
 
-if TYPE_CHECKING:
-    from connexion import AsyncApp
-
 __all__ = ["MockApp", "context_of", "create_app", "docs_paths"]
-
-# Where each API's Swagger UI and JSON spec are served: state-tracking documents its own.
-_DOCS = {"state-tracking": ("/api/docs", "/api/docs/openapi.json")}
-_DEFAULT_DOCS = ("/docs", "/openapi.json")
-# Further paths of the same JSON spec: the real state-tracking server's (NestJS' default).
-_SPEC_ALIASES = {"state-tracking": ("/api/docs-json",)}
-
-
-def docs_paths(api: str) -> tuple[str, str]:
-    """(Swagger UI path, JSON spec path) of ``api``'s mock."""
-    return _DOCS.get(api, _DEFAULT_DOCS)
 
 
 def create_app(
@@ -60,10 +47,13 @@ def create_app(
     *,
     clock: Clock | None = None,
     store: Store | None = None,
+    stubs: StubBook | None = None,
 ) -> MockApp:
     """The mock of the API ``spec`` describes (a bundled API's name: its bundled document).
 
-    ``clock`` defaults to the real time; ``store`` to one seeded with ``options.dataset``.
+    ``clock`` defaults to the real time; ``store`` to one seeded with ``options.dataset``
+    (a store given is taken to hold it: a reset after the clock changed seeds it again);
+    ``stubs`` to none (a state file's, to keep them across restarts and reloads).
     """
     if isinstance(spec, str):
         spec = get_api(spec)
@@ -88,15 +78,21 @@ def create_app(
         started_at=started_at,
         routes=RouteTable.from_spec(spec.resolved),
         scenario=scenario,
+        stubs=stubs if stubs is not None else StubBook(),
+        # A named dataset follows the clock: a reset after the clock changed seeds it again.
+        reseed=(
+            functools.partial(plugin.seed, options.dataset, options.seed)
+            if options.dataset in DATASETS
+            else None
+        ),
+        seeded_changes=clock.changes,
     )
     if options.validate_responses:
         ctx.validator = ResponseValidator.from_spec(spec.resolved)
         ctx.validator.precompile()
 
-    ui_path, spec_path = docs_paths(api)
-    aliases = _SPEC_ALIASES.get(api, ())
+    docs = DocsApp(spec)
     admin_routes = RouteTable.from_spec(ADMIN.document, base_path=ADMIN_PREFIX)
-    admin_docs = (f"{ADMIN_PREFIX}/ui", f"{ADMIN_PREFIX}/openapi.json")
     root = _Root(
         api=Dispatcher(
             ctx,
@@ -111,33 +107,34 @@ def create_app(
             admin_routes,
             admin_error_body,
         ),
-        docs=_LazyDocs(api, spec.document, ui_path, spec_path, aliases),
-        docs_prefixes=(ui_path, spec_path, *aliases, *admin_docs),
+        docs=docs,
     )
     # Outermost first; the API's own middleware (e.g. rate limits) runs after faults and Prefer,
     # before authentication.
     inner: Any = root
     stack: list[tuple[type, dict[str, Any]]] = []
-    stack.append((SlashlessDocs, {"ui_path": ui_path}))
-    stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": (ui_path, spec_path, *aliases)}))
+    stack.append((MockMiddleware, {"ctx": ctx, "docs_prefixes": docs.prefixes}))
     guards = plugin.guards(ctx)
     if guards:
         stack.append((GuardMiddleware, {"ctx": ctx, "guards": guards}))
     for middleware, middleware_options in reversed(stack):
         inner = middleware(inner, **middleware_options)
     # In front of it all: the Host check, then CORS (it answers preflights before anything
-    # else): the API's for the API and its docs; for the admin, only the origins given.
-    cors = _cors_options(options.cors_origins)
-    api_side = CORSMiddleware(inner, **cors) if options.cors else inner
+    # else, and its headers reach the admin's refusals too): any origin for the API and its
+    # docs, credentials for the origins given; for the admin, only those. Then the admin's rules.
     trusted = options.cors_origins if options.cors else ()
-    admin_side = CORSMiddleware(inner, **cors) if trusted else inner
     app: Any = AdminGate(
-        api_side,
-        admin_side,
+        inner,
         ctx,
         AdminPolicy.from_options(trusted, options.admin_token),
         admin_error_body,
-        docs_prefixes=admin_docs,
+        docs_prefixes=ADMIN_DOCS,
+    )
+    app = CorsLayer(
+        app,
+        api=CorsPolicy.of(options.cors_origins, enabled=options.cors),
+        admin=CorsPolicy.of(trusted, others=False, enabled=options.cors),
+        name=api,
     )
     app = HostGate(app, ctx, HostPolicy(options.allowed_hosts), admin_error_body)
     return MockApp(app, ctx)
@@ -165,13 +162,11 @@ def context_of(app: MockApp) -> MockContext:
 class _Root:
     """Sends each request to the API's operations, the admin API's, or the docs."""
 
-    def __init__(
-        self, api: Dispatcher, admin: Dispatcher, docs: _LazyDocs, docs_prefixes: tuple[str, ...]
-    ) -> None:
+    def __init__(self, api: Dispatcher, admin: Dispatcher, docs: DocsApp) -> None:
         self.api = api
         self.admin = admin
         self.docs = docs
-        self.docs_prefixes = docs_prefixes
+        self.docs_prefixes = docs.prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -183,64 +178,6 @@ class _Root:
             await self.api(scope, receive, send)
 
 
-class _LazyDocs:
-    """Swagger UI and the JSON spec of the API and of the admin API, served by Connexion; the
-    spec's ``aliases`` serve the same JSON as its path.
-
-    Built on the first request for them: most runs of a mock never open the docs, and building
-    Connexion's app is most of a mock's start-up time.
-    """
-
-    def __init__(
-        self,
-        api: str,
-        document: dict[str, Any],
-        ui_path: str,
-        spec_path: str,
-        aliases: tuple[str, ...] = (),
-    ) -> None:
-        self._args = (api, document, ui_path, spec_path)
-        self._spec_path = spec_path
-        self._aliases = aliases
-        self._app: AsyncApp | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._app is None:
-            self._app = _docs_app(*self._args)
-        if scope["path"] in self._aliases:
-            scope = {**scope, "path": self._spec_path, "raw_path": self._spec_path.encode()}
-        await self._app(scope, receive, send)
-
-
-def _docs_app(api: str, document: dict[str, Any], ui_path: str, spec_path: str) -> AsyncApp:
-    # Imported here: Connexion takes ~0.2 s to import, and only the docs need it.
-    from connexion import AsyncApp
-    from connexion.options import SwaggerUIOptions
-    from connexion.resolver import Resolver
-
-    # It warns of every security scheme without a verification function ("x-apikeyInfoFunc
-    # missing"): this app serves no operation, so none is needed.
-    logging.getLogger("connexion.security").setLevel(logging.ERROR)
-    app = AsyncApp(f"mockgate.{api}.docs")
-    app.add_api(
-        copy.deepcopy(document),
-        name=api,
-        resolver=Resolver(lambda _: _never_called),
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path=ui_path, spec_path=spec_path),
-    )
-    app.add_api(
-        copy.deepcopy(ADMIN.document),
-        base_path=ADMIN_PREFIX,
-        name="mockgate-admin",
-        resolver=Resolver(lambda _: _never_called),
-    )
-    return app
-
-
-async def _never_called() -> None:  # operations are served by the dispatchers, not Connexion
-    raise AssertionError("the docs app serves only the docs")
-
-
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
@@ -249,20 +186,3 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _cors_options(origins: tuple[str, ...]) -> dict[str, Any]:
-    # Browsers refuse credentials with a wildcard origin, so credentials need an explicit list.
-    return {
-        "allow_origins": list(origins) or ["*"],
-        "allow_credentials": bool(origins),
-        "allow_methods": ["*"],
-        "allow_headers": ["*"],
-        "expose_headers": [
-            "X-Request-Id",
-            "X-RateLimit-Limit",
-            "X-RateLimit-Remaining",
-            "X-RateLimit-Reset",
-            "Retry-After",
-        ],
-    }

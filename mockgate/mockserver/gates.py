@@ -52,20 +52,18 @@ class HostGate:
 
 
 class AdminGate:
-    """Sends ``/__mockgate`` requests through the admin's rules (``AdminPolicy``) to ``admin``,
-    every other request to ``api``: the admin gets no CORS of the API's."""
+    """Holds ``/__mockgate`` requests to the admin's rules (``AdminPolicy``) before ``app``
+    sees them; other requests go straight on."""
 
     def __init__(
         self,
-        api: Any,
-        admin: Any,
+        app: Any,
         ctx: MockContext,
         policy: AdminPolicy,
         admin_error: ErrorRenderer,
         docs_prefixes: tuple[str, ...],
     ) -> None:
-        self.api = api
-        self.admin = admin
+        self.app = app
         self.ctx = ctx
         self.policy = policy
         self.admin_error = admin_error
@@ -73,7 +71,7 @@ class AdminGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(ADMIN_PREFIX):
-            await self.api(scope, receive, send)
+            await self.app(scope, receive, send)
             return
         method = scope["method"]
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -82,7 +80,7 @@ class AdminGate:
         if error is not None:
             await _refuse(self.ctx, self.admin_error, error, scope, receive, send)
             return
-        await self.admin(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 async def _refuse(

@@ -41,9 +41,10 @@ class MockHandle:
     def clock(self) -> Clock:
         return self.ctx.clock
 
-    def reset(self) -> None:
-        """Back to the seeded state: data, journal, faults and scenario."""
-        self.ctx.reset()
+    def reset(self, *, clock: bool = False) -> None:
+        """Back to the seeded state: data, journal, faults and scenario; with ``clock``, the
+        clock too (``POST /__mockgate/reset`` and ``{"clock": true}``)."""
+        self.ctx.reset(clock=clock)
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journal of requests received since the last reset, oldest first."""

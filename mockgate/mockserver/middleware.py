@@ -1,7 +1,7 @@
 """The request pipeline every mock shares, in front of the API's middleware and operations.
 
 For each request to the API (not to ``/__mockgate`` or the docs): a request id, the route, the
-body (refused above ``MAX_BODY_BYTES`` before it is read), the journal entry, faults and
+body (refused above ``MAX_BODY_BYTES`` before it is read), the journal entry, stubs, faults and
 ``Prefer`` (status, example, dynamic, delay), response self-validation when asked for, and one
 access-log line. Every response, admin ones included, commits the store before it starts; when
 the commit fails, a 500 in the API's shape goes in its place (the changes undone).
@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
@@ -25,6 +26,8 @@ from starlette.responses import Response
 from mockgate.apis.context import MockContext
 from mockgate.core.errors import ApiError, RequestInfo
 from mockgate.core.journal import JournalEntry, raw_size
+from mockgate.core.replies import Reply
+from mockgate.core.stubs import Stub, StubRequest
 from mockgate.mockserver.admin import admin_error_body
 from mockgate.mockserver.asgi import (
     MAX_BODY_BYTES,
@@ -36,11 +39,18 @@ from mockgate.mockserver.asgi import (
     read_body,
     replay,
 )
-from mockgate.mockserver.responses import JSON_VALUE, error_response, json_response, new_request_id
+from mockgate.mockserver.logs import access_entry, log_access
+from mockgate.mockserver.responses import (
+    JSON_VALUE,
+    error_response,
+    json_response,
+    new_request_id,
+    reply_response,
+)
 from mockgate.openapi.prefer import PreferError, parse_prefer
 from mockgate.openapi.schemas import ResponseValidator
 
-__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware", "SlashlessDocs"]
+__all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware"]
 
 ADMIN_PREFIX = "/__mockgate"
 # Longer query strings are refused (414), as real servers behind a proxy do past 8 KB.
@@ -105,6 +115,12 @@ class MockMiddleware:
         elif len(scope["query_string"]) > MAX_QUERY_BYTES:
             error = ApiError(414, f"Query string longer than {MAX_QUERY_BYTES} bytes")
             response, checked = error_response(ctx, error, info), False
+        elif ctx.stubs and (stub := ctx.stubs.match(_stub_request(scope, body))) is not None:
+            # A stub is the developer's override: it answers before faults, Prefer, the API's
+            # guards and authentication; a deliberate violation is not self-validated.
+            scope["mockgate.stub"] = stub.id
+            response = await _stub_response(stub)
+            checked = checked and not stub.violates_spec
         elif operation_id is not None:
             response, injected = await self._shortcut(scope, operation_id, headers, info)
             checked = checked and not injected
@@ -197,20 +213,25 @@ class MockMiddleware:
             status=captured.status,
             duration_ms=duration_ms,
             operation_id=operation_id,
+            stub=scope.get("mockgate.stub"),
         )
         # Built when first read, unless the request is beyond what an entry keeps (a large body,
         # a head refused with 431): then built now, so only what an entry shows stays in memory.
         size = raw_size(scope["path"], query, scope["headers"], body)
         ctx.journal.record(entry, size)
         if ctx.options.access_log:
-            log.info(
-                "%s %s %s %d %.1fms",
+            # The path as sent (``raw_path``): the decoded one may hold a line break.
+            target = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            access = access_entry(
                 ctx.name,
                 scope["method"],
-                scope["path"],
+                target,
+                query,
                 captured.status,
                 duration_ms,
+                scope["mockgate.request_id"],
             )
+            log_access(log, access)
 
 
 class _Captured:
@@ -314,6 +335,32 @@ def _admin_refusal(ctx: MockContext, error: ApiError) -> Response:
     return json_response(admin_error_body(error, info), error.status, error.headers)
 
 
+def _stub_request(scope: Scope, body: bytes) -> StubRequest:
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        query.setdefault(name, []).append(value)
+    headers: dict[str, list[str]] = {}
+    for raw_name, raw_value in scope["headers"]:
+        headers.setdefault(raw_name.decode("latin-1").lower(), []).append(
+            raw_value.decode("latin-1")
+        )
+    route = scope["mockgate.route"]
+    if route is None:
+        return StubRequest(scope["method"], scope["path"], None, query, headers, body)
+    return StubRequest(
+        scope["method"], scope["path"], route.template, query, headers, body, route.operation_id
+    )
+
+
+async def _stub_response(stub: Stub) -> Response:
+    answer = stub.response
+    if answer.delay_ms:
+        await asyncio.sleep(answer.delay_ms / 1000)
+    return reply_response(
+        Reply(answer.status, answer.media_type, answer.body, dict(answer.headers))
+    )
+
+
 def _oversized_head(headers: list[tuple[bytes, bytes]]) -> bool:
     if len(headers) > MAX_HEADERS:
         return True
@@ -340,27 +387,3 @@ def _violations(validator: ResponseValidator, operation_id: str, sink: _Buffer) 
     # _Captured adds the request id on the way out, after this check.
     headers = sink.headers | {"x-request-id": "set-by-the-middleware"}
     return problems + validator.validate_headers(operation_id, sink.status, headers)
-
-
-class SlashlessDocs:
-    """Serves Swagger UI at its path without the trailing slash too (state-tracking documents
-    ``GET /api/docs`` as 200 HTML; Connexion would redirect), with a ``<base>`` so the page's
-    relative asset links still resolve."""
-
-    def __init__(self, app: Any, ui_path: str) -> None:
-        self.app = app
-        self.ui_path = ui_path.rstrip("/")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.ui_path or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-        sink = _Buffer()
-        await self.app({**scope, "path": self.ui_path + "/"}, receive, sink.send)
-        base = f'<head><base href="{self.ui_path}/">'.encode()
-        body = sink.body.replace(b"<head>", base, 1)
-        start = next(m for m in sink.messages if m["type"] == "http.response.start")
-        headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})

@@ -293,6 +293,8 @@ class Reloader:
         new.store.commit()
         new.journal, new.faults, new.violations = old.journal, old.faults, old.violations
         new.scenario, new.started_at = old.scenario, old.started_at
+        # The same seed: a reset still knows whether the clock moved since it was made.
+        new.seeded_changes = old.seeded_changes
         served.app.app = built.app
         if built.new_seed is not None:
             served.seed = built.new_seed

@@ -51,7 +51,10 @@ def test_help_explains_every_option():
         pytest.param(("--port", "agentlens=x"), "a port is 1-65535", id="bad-port"),
         pytest.param(("--port", "3400"), "expected API=VALUE", id="port-without-api"),
         pytest.param(("--clock", "fast"), "expected real, frozen or speed=N", id="bad-clock"),
-        pytest.param(("--dataset", "missing.json"), "not one of demo, docs", id="bad-dataset"),
+        pytest.param(
+            ("agentlens", "--dataset", "missing.json"), "not one of demo, docs", id="bad-dataset"
+        ),
+        pytest.param(("--cors-origin", "localhost:5173"), "is not an origin", id="bad-cors-origin"),
         pytest.param(
             ("--allowed-host", "http://myapp.test:8080"), "is not a host name", id="bad-host"
         ),

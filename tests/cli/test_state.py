@@ -14,6 +14,7 @@ from mockgate.cli import cli
 from mockgate.cli.state import ServedState
 from mockgate.core.clock import Clock
 from mockgate.core.store.sqlite import StateFile
+from mockgate.core.stubs import Stub
 from mockgate.openapi.catalog import bundled_apis
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
@@ -341,3 +342,21 @@ def test_reset_refuses_a_file_that_is_not_ours_and_leaves_it_as_it_was(tmp_path)
             assert (code, out) == (1, f"Error: {message}\n")
         assert serve(file) == (1, f"Error: {message}\n")
     assert other.read_bytes() == before
+
+
+def test_reset_removes_the_stubs_as_the_admin_reset_does(path):
+    served(path, "state-tracking")
+    state = ServedState.open(str(path), Clock(START, frozen=True))
+    store, _ = state.store("state-tracking", 1, "demo")
+    stub = {"match": {"path": "/health/live"}, "response": {"status": 200}}
+    state.stubs("state-tracking").add(Stub.from_json(stub))
+    store.commit()
+    state.close()
+
+    code, out = run("reset", str(path))
+    assert code == 0, out
+    state = ServedState.open(str(path), Clock(START, frozen=True))
+    try:
+        assert len(state.stubs("state-tracking")) == 0
+    finally:
+        state.close()

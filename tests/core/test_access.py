@@ -8,7 +8,9 @@ from mockgate.core.access import (
     AdminPolicy,
     HostPolicy,
     allowed_host_entry,
+    cors_origin_entry,
     is_loopback,
+    origin_key,
     same_origin,
     split_host,
 )
@@ -236,3 +238,64 @@ def test_a_trusted_origins_preflight_needs_no_token():
 
 def test_the_token_is_checked_before_the_content_type():
     assert refusal(AdminPolicy(token="s3cret"), "POST") == 401
+
+
+@pytest.mark.parametrize(
+    ("origin", "key"),
+    [
+        pytest.param("http://localhost:5173", "http://localhost:5173", id="localhost"),
+        pytest.param("http://127.0.0.1:5173", "http://localhost:5173", id="ipv4-loopback"),
+        pytest.param("http://[::1]:5173", "http://localhost:5173", id="ipv6-loopback"),
+        pytest.param("HTTP://LocalHost:5173/", "http://localhost:5173", id="case-and-slash"),
+        pytest.param("http://localhost", "http://localhost:80", id="default-port"),
+        pytest.param("https://127.0.0.1", "https://localhost:443", id="https-default-port"),
+        pytest.param("http://127.0.0.2:5173", "http://127.0.0.2:5173", id="other-address"),
+        pytest.param("http://app.localhost:5173", "http://app.localhost:5173", id="subdomain"),
+        pytest.param("null", "null", id="opaque"),
+        pytest.param("http://localhost:x", "http://localhost:x", id="bad-port"),
+    ],
+)
+def test_origin_key_treats_the_loopback_names_alike(origin, key):
+    assert origin_key(origin) == key
+
+
+def test_the_loopback_names_differ_by_scheme_and_port():
+    assert origin_key("http://127.0.0.1:5173") != origin_key("https://localhost:5173")
+    assert origin_key("http://127.0.0.1:5173") != origin_key("http://localhost:5174")
+
+
+def test_the_admin_trusts_a_given_origin_under_every_loopback_name():
+    policy = AdminPolicy.from_options(["http://localhost:5173"], None)
+    for origin in ("http://localhost:5173", "http://127.0.0.1:5173", "http://[::1]:5173"):
+        assert refusal(policy, "GET", origin=origin) is None, origin
+    assert refusal(policy, "GET", origin="http://127.0.0.1:5174") == 403
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        pytest.param("http://localhost:5173", "http://localhost:5173", id="origin"),
+        pytest.param(" https://app.example/ ", "https://app.example", id="trailing-slash"),
+        pytest.param("capacitor://localhost", "capacitor://localhost", id="app-scheme"),
+    ],
+)
+def test_cors_origin_entry_accepts_origins(text, entry):
+    assert cors_origin_entry(text) == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("*", "already answered without credentials", id="wildcard"),
+        pytest.param("null", "already answered without credentials", id="null"),
+        pytest.param("localhost:5173", "is not an origin", id="no-scheme"),
+        pytest.param("http://localhost:5173/app", "is not an origin", id="path"),
+        pytest.param("http://localhost:5173?x=1", "is not an origin", id="query"),
+        pytest.param("http://user@localhost:5173", "is not an origin", id="user"),
+        pytest.param("http://localhost:99999", "is not an origin", id="bad-port"),
+        pytest.param("http://", "is not an origin", id="no-host"),
+    ],
+)
+def test_cors_origin_entry_refuses_what_is_no_origin(text, message):
+    with pytest.raises(ValueError, match=message.replace("*", r"\*")):
+        cors_origin_entry(text)

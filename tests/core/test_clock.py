@@ -16,6 +16,7 @@ from mockgate.core.clock import (
     Clock,
     ClockState,
     parse_duration,
+    parse_instant,
 )
 
 START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
@@ -250,3 +251,44 @@ def test_a_clock_that_runs_into_the_last_instant_stops_there(real):
 def test_clock_options_outside_the_range_are_refused_with_it(option, start, match):
     with refused(rf"{match}.*{re.escape(RANGE_TEXT)}"):
         Clock.from_option(option, start=start)
+
+
+@pytest.mark.parametrize(
+    ("made", "frozen", "speed"),
+    [
+        pytest.param({}, False, 1.0, id="real"),
+        pytest.param({"frozen": True}, True, 1.0, id="frozen"),
+        pytest.param({"speed": 60.0}, False, 60.0, id="sped-up"),
+    ],
+)
+def test_restart_goes_back_to_the_start_and_mode_it_was_made_with(real, made, frozen, speed):
+    clock = Clock(START, monotonic=real, **made)
+    clock.change(at=datetime(2031, 5, 1, tzinfo=UTC), freeze=not frozen, speed=7.0)
+    changes = clock.changes
+    clock.restart()
+    assert clock.state() == ClockState(START, frozen, speed)
+    assert clock.changes == changes + 1  # a state file saves it
+    real.now += 10
+    assert clock.now() == (START if frozen else START + timedelta(seconds=10 * speed))
+
+
+@pytest.mark.parametrize("option", ["real", "frozen", "speed=60"], ids=str)
+def test_a_clock_made_without_a_start_restarts_at_the_real_now(option):
+    clock = Clock.from_option(option)
+    clock.set(datetime(2031, 5, 1, tzinfo=UTC))
+    before = datetime.now(UTC)
+    clock.restart()
+    assert before <= clock.now() <= datetime.now(UTC) + timedelta(seconds=5)
+    assert clock.state().frozen == (option == "frozen")
+
+
+@pytest.mark.parametrize("text", ["now", "NOW", " now "], ids=["now", "upper", "spaces"])
+def test_parse_instant_reads_now_as_the_real_now(text):
+    before = datetime.now(UTC)
+    assert before <= parse_instant(text) <= datetime.now(UTC)
+
+
+def test_parse_instant_reads_an_iso_instant_and_refuses_one_without_a_zone():
+    assert parse_instant("2026-01-19T13:00:00+01:00") == START
+    with pytest.raises(ValueError, match="naive"):
+        parse_instant("2026-01-19T12:00:00")

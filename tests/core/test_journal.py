@@ -59,6 +59,7 @@ def test_capture_normalises_a_request():
         "status": 201,
         "duration_ms": 12.346,
         "operation_id": "sendHeartbeat",
+        "stub": None,
     }
 
 

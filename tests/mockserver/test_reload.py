@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from starlette.testclient import TestClient
 
 from mockgate.apis.context import MockOptions
 from mockgate.cli import cli
+from mockgate.core.clock import Clock
+from mockgate.core.timestamps import parse_timestamp
 from mockgate.mockserver.app import context_of, create_app
 from mockgate.mockserver.reload import Reloader, merge_dataset, spec_files
 from mockgate.openapi.catalog import ApiSpec, get_api
@@ -180,6 +183,21 @@ def test_a_spec_that_no_longer_defines_a_stored_schema_is_refused(spec_copy, cap
 
     assert "components/schemas/Session is gone" in caplog.text
     assert client.get("/api/sessions", headers=AUTH).json()["total"] == 1
+
+
+def test_a_spec_edit_keeps_what_a_reset_knows_of_the_clock(spec_copy):
+    clock = Clock(datetime(2026, 1, 19, 12, 0, tzinfo=UTC), frozen=True)
+    build = functools.partial(create_app, options=MockOptions(), clock=clock)
+    reloader = Reloader()
+    app = reloader.add(build(ApiSpec("agentlens", spec_copy)), build)
+    client = TestClient(app, base_url="http://localhost")
+    assert client.post("/__mockgate/clock", json={"advance": "-30d"}).status_code == 200
+    spec_copy.write_text(spec_copy.read_text().replace("paths:\n", NEW_OPERATION, 1))
+    reload(reloader, spec_copy)
+    headers = {"Content-Type": "application/json"}
+    assert client.post("/__mockgate/reset", headers=headers).status_code == 204
+    listed = client.get("/api/sessions?limit=100", headers=AUTH).json()["sessions"]
+    assert max(parse_timestamp(s["startedAt"]) for s in listed) <= clock.now()
 
 
 def test_only_the_api_whose_spec_changed_is_rebuilt(spec_copy):

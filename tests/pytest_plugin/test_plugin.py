@@ -1,4 +1,4 @@
-"""The pytest plugin, used from a consumer project built by pytester."""
+"""The plugin's mock fixtures, used from a consumer project built by pytester."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import pytest
 def mockgate_api():
     return "agentlens"
 """
-
-KEY = {"Authorization": "Bearer als_mockgate_dev_key"}
 
 
 def test_fixtures_serve_a_mock_reset_for_each_test(pytester):
@@ -63,78 +61,36 @@ def test_without_an_api_the_mock_fixture_says_how_to_choose_one(pytester):
     result.stdout.fnmatch_lines(["*override the `mockgate_api` fixture*"])
 
 
-def run_suite(pytester, base_url: str, key: str, *extra: str):
-    return pytester.runpytest(
-        *("-p", "no:cacheprovider", "--mockgate-api", "agentlens"),
-        *("--mockgate-base-url", base_url, "--mockgate-api-key", key),
-        *("--mockgate-max-examples", "3", "--mockgate-seed", "1"),
-        *extra,
-    )
+PER_WORKER = """
+import os
+
+import httpx
+import pytest
+
+KEY = {"Authorization": "Bearer als_mockgate_dev_key"}
 
 
-@pytest.mark.slow
-def test_the_suite_runs_against_a_server_and_reports_each_check(pytester, live_agentlens):
-    result = run_suite(pytester, live_agentlens, "als_mockgate_dev_key", "-v")
-    result.assert_outcomes(passed=_checks("agentlens"))
-    result.stdout.fnmatch_lines(["*mockgate[[]agentlens[]]::response_schema_conformance PASSED*"])
-
-
-def test_a_refused_credential_fails_the_suite_item_saying_why(pytester, live_agentlens):
-    result = run_suite(pytester, live_agentlens, "not-the-key")
-    result.stdout.fnmatch_lines(["*FAILED mockgate[[]agentlens[]]::suite*"])
-    result.stdout.fnmatch_lines(["*the credential was refused*"])
-
-
-INTERRUPTING_CONFTEST = """
-from mockgate.contracts import runner
-
-_original = runner.run_conformance
-
-
-def _interrupted(*args, **kwargs):
-    raise KeyboardInterrupt
-
-
-def pytest_configure(config):
-    runner.run_conformance = _interrupted
-
-
-def pytest_unconfigure(config):
-    runner.run_conformance = _original
+@pytest.mark.parametrize("n", range(6), ids=lambda n: f"test{n}")
+def test_each_test_gets_a_fresh_mock_of_its_worker(mockgate_mock, mockgate_live_mock, n):
+    sessions = mockgate_mock.ctx.store.values("sessions")
+    mockgate_mock.ctx.store.delete("sessions", sessions[0]["id"])
+    assert mockgate_mock.client.get("/api/sessions", headers=KEY).json()["total"] == 39
+    r = httpx.get(mockgate_live_mock.base_url + "/api/sessions", headers=KEY)
+    assert r.json()["total"] == 40
+    with open(os.environ["PORTS_FILE"], "a") as out:
+        out.write(f"{os.environ['PYTEST_XDIST_WORKER']} {mockgate_live_mock.base_url}\\n")
 """
 
 
-def test_ctrl_c_during_the_suite_interrupts_pytest_and_passes_no_check(pytester, live_agentlens):
-    pytester.makeconftest(INTERRUPTING_CONFTEST)
-    result = pytester.runpytest(
-        *("-p", "no:cacheprovider", "--mockgate-api", "agentlens"),
-        *("--mockgate-base-url", live_agentlens, "--mockgate-api-key", "als_mockgate_dev_key"),
-        no_reraise_ctrlc=True,  # pytester would pass the inner run's Ctrl-C on to this run
-    )
-    assert result.ret == pytest.ExitCode.INTERRUPTED
-    result.stdout.fnmatch_lines(["*KeyboardInterrupt*"])
-    assert result.parseoutcomes().get("passed", 0) == 0
-
-
-def test_ini_keys_configure_the_suite(pytester):
-    pytester.makeini("[pytest]\nmockgate_api = agentlens\n")
-    pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.stderr.fnmatch_lines(["*--mockgate-api needs --mockgate-base-url*"])
-
-
-def _checks(api: str) -> int:
-    from mockgate.contracts.conformance import BUILTIN_DOCS
-    from mockgate.contracts.registry import checks_for
-
-    return 1 + len(BUILTIN_DOCS) + len(list(checks_for(api)))
-
-
-@pytest.fixture(scope="module")
-def live_agentlens():
-    from mockgate.mockserver.handles import MockFactory
-
-    factory = MockFactory()
-    handle = factory.start("agentlens", live=True, seed=1)
-    yield handle.base_url
-    factory.close()
+@pytest.mark.slow
+def test_the_mock_fixtures_under_xdist_are_per_worker(pytester, monkeypatch):
+    ports = pytester.path / "ports.txt"
+    monkeypatch.setenv("PORTS_FILE", str(ports))
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(PER_WORKER)
+    result = pytester.runpytest("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=6)
+    served = {tuple(line.split()) for line in ports.read_text().splitlines()}
+    # Both workers ran tests, each with one live mock of its own, on ports of their own.
+    assert sorted(worker for worker, _ in served) == ["gw0", "gw1"]
+    assert len({url for _, url in served}) == 2

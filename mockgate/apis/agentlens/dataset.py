@@ -17,6 +17,7 @@ from faker import Faker
 from mockgate.apis.agentlens.hashchain import link
 from mockgate.apis.agentlens.sessions import ingest
 from mockgate.apis.agentlens.ulid import UlidFactory, encode
+from mockgate.core.clock import ID_ANCHOR
 from mockgate.core.resources import fixtures_dir
 from mockgate.core.timestamps import format_timestamp, parse_timestamp, to_millis
 
@@ -88,7 +89,10 @@ def generate(seed: int, now: datetime, *, sessions: int = 40) -> dict[str, Any]:
     - ``tool_call`` answered by ``tool_response`` or (sometimes) ``tool_error`` with the same
       ``callId``; ``llm_call`` / ``llm_response`` (with ``usage`` tokens) / ``cost_tracked``;
       now and then an approval, an alert or a custom checkpoint;
-    - timestamps strictly increasing within a session, in whole milliseconds, never after ``now``.
+    - timestamps strictly increasing within a session, in whole milliseconds, never after ``now``;
+    - ids (``sess_`` + ULID, event ULIDs) that depend on ``seed`` alone: their time parts are
+      the records' offsets from ``now`` added to ``ID_ANCHOR``, so a restart at another instant
+      gives the same ids (and, at ``ID_ANCHOR``, ids telling the records' own times).
 
     The events are put through ``sessions.ingest`` (one batch per session), so hashes, counters,
     status and tags follow exactly the rules the mock applies to ingested events.
@@ -368,11 +372,14 @@ def ended(
 def _record(
     rng: random.Random, drafts: list[Draft], *, agent_id: str, last: datetime, now: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Place ``drafts`` so the final one happens at ``last``, and ingest them as one batch."""
+    """Place ``drafts`` so the final one happens at ``last``, and ingest them as one batch.
+
+    Ids are minted as if ``now`` were ``ID_ANCHOR`` (``now`` is in whole milliseconds)."""
     offsets = [sum(d[3] for d in drafts[1 : i + 1]) for i in range(len(drafts))]
     start = last - timedelta(milliseconds=offsets[-1])
     moments = [start + timedelta(milliseconds=ms) for ms in offsets]
-    session_id = "sess_" + encode(to_millis(start), rng.getrandbits(79))
+    to_anchor = ID_ANCHOR - now
+    session_id = "sess_" + encode(to_millis(start + to_anchor), rng.getrandbits(79))
     metadata = {} if rng.random() < 0.5 else {"host": f"worker-{rng.randint(1, 9)}"}
     batch = [
         {
@@ -386,14 +393,16 @@ def _record(
         }
         for (kind, severity, payload, _), moment in zip(drafts, moments, strict=True)
     ]
-    result = ingest({}, {}, batch, now=now, id_factory=_minting_at(UlidFactory(rng), moments))
+    id_moments = [moment + to_anchor for moment in moments]
+    result = ingest({}, {}, batch, now=now, id_factory=_minting_at(UlidFactory(rng), id_moments))
     return result.sessions[session_id], result.timelines[session_id]
 
 
 def _minting_at(ids: UlidFactory, moments: list[datetime]) -> Callable[[datetime], str]:
-    """An id factory that stamps each event's id with the event's own time, not ingest time.
+    """An id factory that stamps each event's id with its own moment, not ingest time.
 
-    Seeded history was "ingested" as it happened, so its ULIDs carry the events' moments.
+    Seeded history was "ingested" as it happened, so its ULIDs carry the events' moments (as
+    seen from ``ID_ANCHOR``).
     """
     pending = iter(moments)
 

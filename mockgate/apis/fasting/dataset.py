@@ -19,6 +19,7 @@ from faker import Faker
 
 from mockgate.apis.fasting.session import StoredSession
 from mockgate.apis.fasting.users import User
+from mockgate.core.clock import ID_ANCHOR
 from mockgate.core.timestamps import format_timestamp
 
 __all__ = ["NOTES_MAX_LENGTH", "Dataset", "docs_dataset", "generate"]
@@ -113,13 +114,18 @@ def generate(seed: int, now: datetime, *, users: int = 3) -> Dataset:
     inside it; otherwise a user's fasts never overlap, and every ``endedAt`` is at most ``now``.
 
     Ids are cuid-like (``c`` + 24 base36 characters: creation time, counter, fingerprint,
-    random), unique across the dataset. Tokens are ``fst_<first name>_<32 hex>``.
+    random), unique across the dataset, and depend on ``seed`` alone: their creation time is
+    the record's offset from ``now`` added to ``ID_ANCHOR``, so a restart at another instant
+    gives the same ids. Tokens are ``fst_<first name>_<32 hex>``.
     """
     if users < 0:
         raise ValueError(f"users must be at least 0, not {users}")
     now_ms = _milliseconds(now)
     fake = Faker("en_US")
-    ids = _Cuids(fingerprint=_base36(random.Random(f"{seed}:host").randrange(36**4), 4))
+    ids = _Cuids(
+        fingerprint=_base36(random.Random(f"{seed}:host").randrange(36**4), 4),
+        shift=_milliseconds(ID_ANCHOR) - now_ms,
+    )
     dataset = Dataset(users=[], sessions=[])
     emails: set[str] = set()
     for index in range(users):
@@ -273,10 +279,12 @@ def _journal(rng: random.Random, length: int) -> str:
 
 
 class _Cuids:
-    """cuid v1 layout: ``c``, time (8), counter (4), host fingerprint (4), random (8)."""
+    """cuid v1 layout: ``c``, time (8), counter (4), host fingerprint (4), random (8); the time
+    is ``created_ms`` moved by ``shift`` milliseconds."""
 
-    def __init__(self, fingerprint: str) -> None:
+    def __init__(self, fingerprint: str, shift: int) -> None:
         self._fingerprint = fingerprint
+        self._shift = shift
         self._counter = 0
         self._issued: set[str] = set()
 
@@ -286,7 +294,7 @@ class _Cuids:
             cuid = "".join(
                 (
                     "c",
-                    _base36(created_ms, 8),
+                    _base36(created_ms + self._shift, 8),
                     _base36(self._counter, 4),
                     self._fingerprint,
                     _base36(rng.randrange(36**8), 8),

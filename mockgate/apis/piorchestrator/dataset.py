@@ -39,6 +39,7 @@ from typing import Any
 from mockgate.apis.piorchestrator import ids, live, stamps
 from mockgate.apis.piorchestrator.captures import CLEARED, CONTENT_TYPE
 from mockgate.apis.piorchestrator.keys import object_key
+from mockgate.core.clock import ID_ANCHOR
 from mockgate.core.resources import fixtures_dir
 from mockgate.core.store import Snapshot
 
@@ -95,14 +96,20 @@ def demo(seed: int, now: datetime) -> Snapshot:
         container_id, device_id = containers[slot]
         session_id = ids.unique_short_id("sess", rng, taken)
         taken.add(session_id)
+        started_at = stamps.stamp(now - timedelta(seconds=ago))
+        # Evidence ids as if seeded at ID_ANCHOR, the same on every start (object keys carry
+        # the capture time by their documented layout: they follow the clock, as timestamps).
+        anchored = stamps.stamp(ID_ANCHOR - timedelta(seconds=ago))
+        id_shift = stamps.parse(anchored) - stamps.parse(started_at)
         session = live.new_session(
             rng,
             session_id=session_id,
             container_id=container_id,
             device_id=device_id,
-            started_at=stamps.stamp(now - timedelta(seconds=ago)),
+            started_at=started_at,
             outcome=outcome,
             uploads=uploads,
+            id_shift=id_shift,
         )
         session, captured = live.advance(session, moment)
         snapshot["sessions"][session_id] = session

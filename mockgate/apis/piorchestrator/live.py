@@ -93,8 +93,10 @@ def new_session(
     started_at: str,
     outcome: str,
     uploads: str = "normal",
+    id_shift: timedelta = timedelta(),
 ) -> dict[str, Any]:
-    """An active session whose whole script is pending (``advance`` plays it)."""
+    """An active session whose whole script is pending (``advance`` plays it). Its captures'
+    evidence ids (UUIDv7) hold their moments moved by ``id_shift``."""
     session: dict[str, Any] = {
         "session_id": session_id,
         "container_id": container_id,
@@ -102,7 +104,7 @@ def new_session(
         "started_at": started_at,
         "status": "active",
     }
-    session["pending"] = _Script(rng, session, uploads).write(outcome)
+    session["pending"] = _Script(rng, session, uploads, id_shift).write(outcome)
     return session
 
 
@@ -204,10 +206,13 @@ def catch_up(store: Store, seed: int, now: datetime) -> None:
 class _Script:
     """Writes the steps of one session (see the module's docstring for the timings)."""
 
-    def __init__(self, rng: random.Random, session: Mapping[str, Any], uploads: str) -> None:
+    def __init__(
+        self, rng: random.Random, session: Mapping[str, Any], uploads: str, id_shift: timedelta
+    ) -> None:
         self.rng = rng
         self.session = session
         self.uploads = uploads
+        self.id_shift = id_shift
         self.steps: list[dict[str, Any]] = []
         self.at = stamps.parse(session["started_at"])
 
@@ -284,7 +289,9 @@ class _Script:
         session = self.session
         millis = self.rng.randint(0, 999)
         record: dict[str, Any] = {
-            "evidence_id": ids.uuid7(self.at + timedelta(milliseconds=millis), self.rng),
+            "evidence_id": ids.uuid7(
+                self.at + timedelta(milliseconds=millis) + self.id_shift, self.rng
+            ),
             "capture_tag": tag,
             "status": status,
             "device_id": session["device_id"],

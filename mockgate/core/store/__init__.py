@@ -80,8 +80,9 @@ class Store(Protocol):
         """Replace every collection with (a copy of) ``snapshot``."""
         ...
 
-    def reset(self) -> None:
-        """Back to the state the store was seeded with."""
+    def reset(self, seed: Snapshot | None = None) -> None:
+        """Back to the state the store was seeded with; with ``seed``, to that state, which
+        later resets return to (``seed`` becomes the store's own: do not change it afterwards)."""
         ...
 
 

@@ -88,8 +88,11 @@ class MemoryStore:
             for collection, named in self._listeners.items():
                 self._stale.update((collection, name) for name in named)
 
-    def reset(self) -> None:
-        self.restore(self._seed)
+    def reset(self, seed: Snapshot | None = None) -> None:
+        with self._lock:
+            if seed is not None:
+                self._seed = seed
+            self.restore(self._seed)
 
     def _notify(self, collection: str, key: str, old: Record | None, new: Record | None) -> None:
         for name, listener in self._listeners.get(collection, {}).items():

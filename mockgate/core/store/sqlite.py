@@ -35,6 +35,7 @@ from pathlib import Path
 from mockgate.core.clock import MAX_INSTANT, Clock, check_instant
 from mockgate.core.store import Record, Snapshot
 from mockgate.core.store.memory import MemoryStore
+from mockgate.core.stubs import StubBook
 
 __all__ = [
     "SYNC_MODES",
@@ -50,8 +51,10 @@ __all__ = [
 SYNC_MODES = ("normal", "full")
 # PRAGMA application_id: "mkgt", so a state file is told apart from any other SQLite database.
 APPLICATION_ID = 0x6D6B6774
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+# Version 2 added the stubs table; a version 1 file gets it when opened.
+_STUBS = "CREATE TABLE IF NOT EXISTS stubs (api TEXT PRIMARY KEY, body TEXT NOT NULL);"
+_SCHEMA = f"""
 CREATE TABLE apis (api TEXT PRIMARY KEY, seed INTEGER NOT NULL, dataset TEXT NOT NULL);
 CREATE TABLE collections (
     api TEXT NOT NULL, name TEXT NOT NULL, position INTEGER NOT NULL,
@@ -66,6 +69,7 @@ CREATE TABLE clock (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     now REAL NOT NULL, wall REAL NOT NULL, frozen INTEGER NOT NULL, speed REAL NOT NULL
 );
+{_STUBS}
 """
 
 
@@ -126,6 +130,8 @@ class StateFile:
         self._lock = threading.RLock()
         self._clock: Clock | None = None
         self._clock_saved = -1
+        # Each API's stubs, with the change count last saved.
+        self._stubs: dict[str, tuple[StubBook, int]] = {}
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = False, sync: str = "normal") -> StateFile:
@@ -239,8 +245,30 @@ class StateFile:
                 )
             SqliteStore(self, api, snapshot, None).write_all(db)
 
-    def clock_changed(self) -> bool:
-        return self._clock is not None and self._clock.changes != self._clock_saved
+    def stubs(self, api: str) -> StubBook:
+        """``api``'s stubs as saved, saved again in the first commit after each change to them
+        (hits included)."""
+        with self._lock:
+            row = self._db.execute("SELECT body FROM stubs WHERE api = ?", (api,)).fetchone()
+            try:
+                book = StubBook(json.loads(row[0]) if row else ())
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StateFileError(
+                    f"{self.path}: the saved stubs of {api} cannot be read ({exc})"
+                ) from None
+            self._stubs[api] = (book, book.changes)
+        return book
+
+    def forget_stubs(self, api: str) -> None:
+        """Remove ``api``'s saved stubs (offline: a server's are its ``StubBook``'s)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM stubs WHERE api = ?", (api,))
+
+    def unsaved(self) -> bool:
+        """Whether the clock or some stubs changed since last saved."""
+        if self._clock is not None and self._clock.changes != self._clock_saved:
+            return True
+        return any(book.changes != saved for book, saved in self._stubs.values())
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -254,6 +282,7 @@ class StateFile:
             try:
                 yield self._db
                 saved = self._save_clock()
+                stubs = self._save_stubs()
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
@@ -261,6 +290,7 @@ class StateFile:
                 raise
             if saved is not None:
                 self._clock_saved = saved
+            self._stubs.update(stubs)
 
     def _save_clock(self) -> int | None:
         """Write the clock when it changed since last saved; the change count written."""
@@ -273,6 +303,18 @@ class StateFile:
             (state.now.timestamp(), time.time(), int(state.frozen), state.speed),
         )
         return changes
+
+    def _save_stubs(self) -> dict[str, tuple[StubBook, int]]:
+        """Write the stubs that changed since last saved; the change counts written."""
+        written = {}
+        for api, (book, saved) in self._stubs.items():
+            changes = book.changes
+            if changes == saved:
+                continue
+            body = json.dumps(book.dump(), ensure_ascii=False, separators=(",", ":"))
+            self._db.execute("INSERT OR REPLACE INTO stubs VALUES (?, ?)", (api, body))
+            written[api] = (book, changes)
+        return written
 
 
 class SqliteStore(MemoryStore):
@@ -341,7 +383,7 @@ class SqliteStore(MemoryStore):
         transaction is rolled back) and in memory (the changes are undone, see ``_roll_back``),
         and the exception propagates. Keeping them pending instead would make every later
         commit fail on the same unwritable change."""
-        if not self._dirty and not self._rewrite and not self._file.clock_changed():
+        if not self._dirty and not self._rewrite and not self._file.unsaved():
             return
         snapshot: Snapshot | None = None
         fallback = 0
@@ -504,6 +546,10 @@ def _prepare(db: sqlite3.Connection, path: Path, sync: str, *, create: bool) -> 
         db.execute("PRAGMA journal_mode = WAL")
         db.execute(f"PRAGMA synchronous = {sync.upper()}")
         if application_id == APPLICATION_ID:
+            if version < SCHEMA_VERSION:
+                db.executescript(
+                    f"BEGIN IMMEDIATE;\n{_STUBS}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;"
+                )
             return
         db.executescript(
             f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA application_id = {APPLICATION_ID};\n"

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from mockgate.apis.context import MockContext
-from mockgate.core.clock import parse_duration
+from mockgate.core.clock import parse_duration, parse_instant
 from mockgate.core.errors import FieldError, MockError
 from mockgate.core.faults import Fault
 from mockgate.core.store import load_json
-from mockgate.core.timestamps import format_timestamp, parse_timestamp
+from mockgate.core.stubs import InvalidStub, Stub
+from mockgate.core.timestamps import format_timestamp
 from mockgate.mockserver.responses import encode_json
+from mockgate.openapi.schemas import ResponseValidator
+from mockgate.openapi.stubs import bind
 
 JsonReply = tuple[Any, int]
 
@@ -26,8 +29,8 @@ async def admin_health(ctx: MockContext) -> JsonReply:
     }, 200
 
 
-async def admin_reset(ctx: MockContext) -> JsonReply:
-    ctx.reset()
+async def admin_reset(ctx: MockContext, body: dict[str, Any] | None = None) -> JsonReply:
+    ctx.reset(clock=bool((body or {}).get("clock")))
     return None, 204
 
 
@@ -70,7 +73,7 @@ async def admin_set_clock(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
         # Parsed, then checked together against the clock's range and applied in one step: a
         # bad request changes nothing.
         ctx.clock.change(
-            at=parse_timestamp(body["set"]) if "set" in body else None,
+            at=parse_instant(body["set"]) if "set" in body else None,
             advance=parse_duration(body["advance"]) if "advance" in body else None,
             freeze=body.get("freeze"),
             speed=float(body["speed"]) if "speed" in body else None,
@@ -99,6 +102,45 @@ async def admin_add_fault(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
 async def admin_clear_faults(ctx: MockContext) -> JsonReply:
     ctx.faults.clear()
     return None, 204
+
+
+async def admin_list_stubs(ctx: MockContext) -> JsonReply:
+    return {"stubs": [stub.to_json() for stub in ctx.stubs.ordered()]}, 200
+
+
+async def admin_add_stub(ctx: MockContext, body: dict[str, Any]) -> JsonReply:
+    # A validator of its own when self-validation is off: built in microseconds, and it
+    # compiles only the schemas this stub is checked against.
+    validator = ctx.validator or ResponseValidator.from_spec(ctx.spec.resolved)
+    try:
+        stub = bind(Stub.from_json(body), ctx.spec, ctx.routes, validator)
+    except InvalidStub as exc:
+        details = tuple(FieldError("body", problem) for problem in exc.problems)
+        raise MockError(400, f"Invalid stub: {exc}", details) from None
+    return ctx.stubs.add(stub).to_json(), 201
+
+
+async def admin_get_stub(ctx: MockContext, id_: str) -> JsonReply:
+    stub = ctx.stubs.get(id_)
+    if stub is None:
+        raise _no_stub(ctx, id_)
+    return stub.to_json(), 200
+
+
+async def admin_delete_stub(ctx: MockContext, id_: str) -> JsonReply:
+    if not ctx.stubs.remove(id_):
+        raise _no_stub(ctx, id_)
+    return None, 204
+
+
+async def admin_clear_stubs(ctx: MockContext) -> JsonReply:
+    ctx.stubs.clear()
+    return None, 204
+
+
+def _no_stub(ctx: MockContext, stub_id: str) -> MockError:
+    held = ", ".join(stub.id for stub in ctx.stubs.ordered()) or "none"
+    return MockError(404, f"No stub {stub_id} (a stub is removed at its hit limit); stubs: {held}")
 
 
 async def admin_list_violations(ctx: MockContext) -> JsonReply:

@@ -32,6 +32,16 @@ def test_reset_returns_to_the_seed():
     assert store.snapshot() == SEED
 
 
+def test_reset_to_a_new_seed_makes_it_what_later_resets_return_to():
+    store = MemoryStore(json.loads(json.dumps(SEED)))
+    store.put("sessions", "c", {"id": "c"})
+    store.reset({"sessions": {"z": {"id": "z"}}})
+    assert store.snapshot() == {"sessions": {"z": {"id": "z"}}}
+    store.delete("sessions", "z")
+    store.reset()
+    assert store.snapshot() == {"sessions": {"z": {"id": "z"}}}
+
+
 def test_snapshot_is_a_copy_and_restore_brings_it_back():
     store = MemoryStore(SEED)
     snap = store.snapshot()

@@ -108,6 +108,18 @@ def test_restore_and_json_import_are_written_whole(path):
     assert reopened(path) == {"sessions": {"q": {"id": "q"}}}
 
 
+def test_a_reset_to_a_new_seed_is_written_whole_and_kept_for_the_next_reset(path):
+    store = open_store(path)
+    store.reset({"sessions": {"r": {"id": "r"}}})
+    store.commit()
+    store.put("sessions", "s", {"id": "s"})
+    store.commit()
+    store.reset()
+    store.commit()
+    close(store)
+    assert reopened(path) == {"sessions": {"r": {"id": "r"}}}
+
+
 def test_several_apis_share_one_file_without_touching_each_other(path):
     state_file = StateFile.open(path, create=True)
     one = state_file.store("one", fresh_seed(), ENTRY)
