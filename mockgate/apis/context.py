@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from mockgate.apis.base import MockApi
 from mockgate.core.access import allowed_host_entry, cors_origin_entry
@@ -82,6 +83,11 @@ class MockContext:
     reseed: Callable[[datetime], Snapshot] | None = None
     # ``clock.changes`` when the store's seed was made (see ``reset``).
     seeded_changes: int = 0
+    # What the traffic used of the spec and what it sent that the spec refuses: a
+    # ``mockgate.reports.coverage.Coverage`` set by ``create_app`` (typed loosely: the APIs'
+    # layer does not import the reports'). ``reset`` keeps it: an e2e run resets between tests
+    # and wants the whole run's coverage (``DELETE /__mockgate/coverage`` clears it).
+    coverage: Any = None
 
     @property
     def name(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from mockgate import __version__
+from mockgate.cli.coverage import coverage
 from mockgate.cli.proxy import proxy
 from mockgate.cli.serve import serve
 from mockgate.cli.specs import specs
@@ -22,6 +23,7 @@ def cli() -> None:
     """Contract specs, mocks and conformance suites for four HTTP APIs."""
 
 
+cli.add_command(coverage)
 cli.add_command(proxy)
 cli.add_command(serve)
 cli.add_command(specs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +89,13 @@ def _upstream(value: str) -> str:
     show_default=True,
     help="json: the banner, messages and the closing summary as one JSON object per line.",
 )
+@click.option(
+    "--coverage-out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="On shutdown, write what the client's traffic used of the spec and its requests "
+    "outside the contract (consumer violations) to FILE, for `mockgate coverage report|check`.",
+)
 def proxy(
     api: str,
     upstream: str,
@@ -99,6 +107,7 @@ def proxy(
     validate_max_bytes: int,
     log_level: str,
     log_format: str,
+    coverage_out: str | None,
 ) -> None:
     """Forward API's traffic to --upstream and check every exchange against the spec.
 
@@ -169,6 +178,11 @@ def proxy(
         click.echo(exc.message("--port N"), err=True)
         raise SystemExit(2) from None
     store = proxy_of(app).violations
+    if coverage_out:
+        from mockgate.reports.coverage import dump_file
+
+        data = dump_file([proxy_of(app).coverage])
+        Path(coverage_out).write_text(json.dumps(data, indent=1), encoding="utf-8")
     verdict = "does not conform" if store.upstream_violations else "conforms"
     unjudged = sum(store.unjudged.values())
     summary = (

@@ -107,6 +107,13 @@ __all__ = ["serve"]
 )
 @click.option("--validate-responses", is_flag=True, help="Check every response against the spec.")
 @click.option(
+    "--coverage-out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="On shutdown, write what the traffic used of each spec and the requests the specs "
+    "refuse (consumer violations) to FILE, for `mockgate coverage report|check`.",
+)
+@click.option(
     "--spec",
     "spec_files",
     multiple=True,
@@ -171,6 +178,7 @@ def _serve(config: ServeConfig) -> None:
         logging.getLogger("mockgate").warning(_exposed_warning(config))
     mocks = []
     apps = {}
+    served_apps: list[Any] = []
     reloader = Reloader() if config.reload else None
     for api in config.apis:
         try:
@@ -189,6 +197,7 @@ def _serve(config: ServeConfig) -> None:
         except (DatasetError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         served = app if reloader is None else reloader.add(app, build)
+        served_apps.append(served)
         refusal = parser_refusal(context_of(apps[api]).api, clock.now)
         mocks.append(MockServer(api, config.host, config.port(api), served, refusal))
 
@@ -226,12 +235,35 @@ def _serve(config: ServeConfig) -> None:
     try:
         background = [reloader.run] if reloader is not None else []
         run(mocks, on_ready=banner, background=background)
+        if config.coverage_out:
+            _write_coverage(config.coverage_out, [apps[m.api] for m in mocks], served_apps)
     except ListenError as exc:
         click.echo(exc.message(f"--port {exc.mock.api}=N"), err=True)
         raise SystemExit(2) from None
     finally:
         if state is not None:
             state.close()
+
+
+def _write_coverage(path: str, started: list[Any], served: list[Any]) -> None:
+    """Every served API's coverage in one file; a reloaded API's before and after the reload,
+    merged (a different spec version is a warning in the file)."""
+    import json
+    from pathlib import Path
+
+    from mockgate.mockserver.app import context_of
+    from mockgate.mockserver.reload import SwappableApp
+    from mockgate.reports.coverage import dump_file, merge_all
+
+    coverages = []
+    for first, now in zip(started, served, strict=True):
+        current = now.app if isinstance(now, SwappableApp) else now
+        coverages.append(context_of(first).coverage)
+        if current is not first:
+            coverages.append(context_of(current).coverage)
+    data = dump_file(merge_all(coverages))
+    Path(path).write_text(json.dumps(data, indent=1), encoding="utf-8")
+    click.echo(f"mockgate: coverage written to {path}")
 
 
 def _exposed_warning(config: ServeConfig) -> str:

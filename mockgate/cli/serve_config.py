@@ -59,6 +59,7 @@ class ServeConfig:
     access_log: bool
     log_level: str
     log_format: str  # text|json: mockserver.logs
+    coverage_out: str | None = None  # --coverage-out FILE, written on shutdown
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> ServeConfig:
@@ -108,6 +109,7 @@ class ServeConfig:
             allowed_hosts=_allowed_hosts(params["allowed_hosts"], params["host"]),
             admin_token=_admin_token(params["admin_token"]),
             validate_responses=params["validate_responses"],
+            coverage_out=params.get("coverage_out"),
             specs=_specs(_pairs(params["spec_files"], "--spec")),
             reload=params["reload"],
             access_log=params["access_log"],

@@ -19,6 +19,8 @@ from mockgate.openapi.catalog import ApiSpec, bundled_apis, get_api
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from mockgate.reports.provider_coverage import Threshold
+
 __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INTERRUPTED",
@@ -65,6 +67,17 @@ def _refuse_unknown_checks(option: str, names: frozenset[str], known: set[str]) 
             "lists them",
             param_hint=option,
         )
+
+
+def _thresholds(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[Threshold, ...]:
+    from mockgate.reports.provider_coverage import Threshold
+
+    try:
+        return tuple(Threshold.parse(value) for value in values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -241,6 +254,15 @@ def _progress(console: Console, title: str) -> Iterator[Callable[[str], None]]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report as JSON, for machines.",
 )
+@click.option(
+    "--min-coverage",
+    "min_coverage",
+    multiple=True,
+    metavar="AREA=PERCENT",
+    callback=_thresholds,
+    help="Fail (exit 1) unless the run exercised at least PERCENT % of AREA: operations, "
+    "statuses, parameters, enum_values, body_properties or response_properties. Repeatable.",
+)
 @click.option("--fail-fast", is_flag=True, help="Stop at the first failure.")
 @click.option(
     "--strict",
@@ -263,6 +285,7 @@ def verify(
     junit_xml: Path | None,
     html_report: Path | None,
     report_json: Path | None,
+    min_coverage: tuple[Threshold, ...],
     fail_fast: bool,
     strict: bool,
     list_checks: bool,
@@ -280,7 +303,8 @@ def verify(
     \b
     Exit codes:
       0    conforms
-      1    findings: the implementation departs from the contract
+      1    findings: the implementation departs from the contract, or the run
+           exercised less of it than a --min-coverage threshold asks
       2    usage error
       3    the server could not be reached, or the suite could not judge it
       130  interrupted by Ctrl-C (SIGINT), 143 by SIGTERM: never a pass
@@ -349,6 +373,7 @@ def verify(
             headers=sent_headers,
         ),
         strict=strict,
+        min_coverage=min_coverage,
     )
     target = Target(api, base_url=base_url, credentials=api_keys, headers=sent_headers)
     report = Report(api=api, target=base_url, interrupted="before the run started")

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
+from mockgate.contracts.coverage import CoverageRecorder
 from mockgate.contracts.leniency import limit_refusal, violates_only_lenient
 from mockgate.contracts.pacing import Pacer, operation_key
 from mockgate.contracts.registry import CHECKS, ResponseCheck, checks_for, judge
@@ -70,9 +71,11 @@ def run_conformance(
     app: Any = None,
     progress: Callable[[str], None] | None = None,
     pacer: Pacer | None = None,
+    coverage: CoverageRecorder | None = None,
 ) -> None:
     """Run schemathesis against ``base_url`` (or the ASGI ``app``) and add what it finds;
-    ``pacer`` keeps its requests within the target's rate limits.
+    ``pacer`` keeps its requests within the target's rate limits; ``coverage`` hears every
+    exchange and every link followed.
 
     Ctrl-C raises ``KeyboardInterrupt`` once the engine has stopped, what it found until then
     in ``report``."""
@@ -88,7 +91,7 @@ def run_conformance(
         schema = schema.include(method=["GET", "HEAD", "OPTIONS"])
     stream = from_schema(schema).execute()
     interrupted = False
-    with _running(schema, api, pacer or Pacer()):
+    with _running(schema, api, pacer or Pacer(), coverage):
         try:
             for event in stream:
                 if progress is not None and isinstance(event, events.ScenarioStarted):
@@ -96,6 +99,8 @@ def run_conformance(
                     progress(f"{event.phase.value}: {event.label or 'sequences along the links'}")
                 if isinstance(event, events.ScenarioFinished):
                     _collect(event.recorder, report)
+                    if coverage is not None:
+                        coverage.links(event.recorder)
                     spend(event.recorder, event.elapsed_time, report)
                 elif isinstance(event, events.NonFatalError):
                     report.errors.append(f"{event.label}: {event.value}")
@@ -245,26 +250,33 @@ def _public(name: str) -> str:
 
 _APIS: dict[int, ApiSpec] = {}
 _PACERS: dict[int, Pacer] = {}
+_COVERAGES: dict[int, CoverageRecorder] = {}
 _installed = threading.Lock()
 _adapters_ready = False
 
 
 class _running:
-    """Makes the run's ``ApiSpec`` and pacer visible to the adapters and hooks while the
-    engine runs."""
+    """Makes the run's ``ApiSpec``, pacer and coverage visible to the adapters and hooks
+    while the engine runs."""
 
-    def __init__(self, schema: Any, api: ApiSpec, pacer: Pacer) -> None:
+    def __init__(
+        self, schema: Any, api: ApiSpec, pacer: Pacer, coverage: CoverageRecorder | None
+    ) -> None:
         self.key = id(schema)
         self.api = api
         self.pacer = pacer
+        self.coverage = coverage
 
     def __enter__(self) -> None:
         _APIS[self.key] = self.api
         _PACERS[self.key] = self.pacer
+        if self.coverage is not None:
+            _COVERAGES[self.key] = self.coverage
 
     def __exit__(self, *exc: object) -> None:
         _APIS.pop(self.key, None)
         _PACERS.pop(self.key, None)
+        _COVERAGES.pop(self.key, None)
 
 
 def _install_adapters() -> None:
@@ -281,6 +293,7 @@ def _install_adapters() -> None:
         schemathesis.check(_use_after_free_adapter())
         schemathesis.hook("before_call")(_pace)
         schemathesis.hook("after_call")(_heed)
+        schemathesis.hook("after_call")(_cover)
         _adapters_ready = True
 
 
@@ -306,6 +319,12 @@ def _heed(context: Any, case: Any, response: Any) -> None:
     delay = pacer.observe(key, response.status_code, headers)
     if delay is not None:
         pacer.sleep(delay)
+
+
+def _cover(context: Any, case: Any, response: Any) -> None:
+    coverage = _COVERAGES.get(id(case.operation.schema))
+    if coverage is not None:
+        coverage.exchange(_exchange(case, response))
 
 
 def _adapter(name: str, function: ResponseCheck) -> Callable[..., bool | None]:

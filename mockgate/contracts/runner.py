@@ -12,11 +12,13 @@ from typing import Any
 import httpx
 
 from mockgate.contracts.conformance import BUILTIN_DOCS, ConformanceOptions, run_conformance
+from mockgate.contracts.coverage import CoverageRecorder
 from mockgate.contracts.pacing import Pacer
 from mockgate.contracts.registry import checks_for
 from mockgate.contracts.session import ProbeSession, RateLimited, ReadOnly
 from mockgate.openapi.catalog import get_api
 from mockgate.reports.findings import Report
+from mockgate.reports.provider_coverage import RunCoverage, Threshold
 from mockgate.reports.secrets import Secrets
 
 __all__ = ["Target", "VerifyOptions", "credentials_refused", "unreachable", "verify"]
@@ -42,6 +44,7 @@ class VerifyOptions:
     conformance: ConformanceOptions = field(default_factory=ConformanceOptions)
     probes: bool = True
     strict: bool = False  # advisories fail the run too
+    min_coverage: tuple[Threshold, ...] = ()  # unmet, they fail the run as findings do
 
 
 def verify(
@@ -70,6 +73,7 @@ def verify(
     where = "the credential check"
     # One pacer for the whole run: the engine and the probes draw on the same buckets.
     pacer = pacer or Pacer()
+    coverage = CoverageRecorder(api)
 
     def heard(text: str) -> None:
         nonlocal where
@@ -94,12 +98,14 @@ def verify(
                     app=target.app,
                     progress=heard,
                     pacer=pacer,
+                    coverage=coverage,
                 )
             if options.probes:
                 with _client(target) as client:
-                    _run_probes(target, client, report, options.conformance, heard, pacer)
+                    _run_probes(target, client, report, options.conformance, heard, pacer, coverage)
     except KeyboardInterrupt:
         report.interrupted = f"during {where}"
+    report.coverage = RunCoverage.judge(coverage.coverage, api, options.min_coverage)
     report.elapsed = time.monotonic() - started
     return report
 
@@ -188,6 +194,7 @@ def _run_probes(
     options: ConformanceOptions,
     progress: Callable[[str], None] | None,
     pacer: Pacer,
+    coverage: CoverageRecorder,
 ) -> None:
     api = get_api(target.api)
     for check in checks_for(target.api):
@@ -216,6 +223,8 @@ def _run_probes(
         except httpx.TransportError as exc:
             report.errors.append(f"{check.name}: {type(exc).__name__}: {exc}")
             continue
+        finally:
+            coverage.exchanges(session.exchanges)
         for finding in findings:
             if check.finding_kind == "advisory":
                 finding = replace(finding, kind="advisory")

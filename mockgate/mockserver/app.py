@@ -37,6 +37,7 @@ from mockgate.openapi.catalog import ApiSpec, get_api
 from mockgate.openapi.operations import compile_operations
 from mockgate.openapi.routes import RouteTable
 from mockgate.openapi.schemas import ResponseValidator
+from mockgate.reports.coverage import Coverage
 
 __all__ = ["MockApp", "context_of", "create_app", "docs_paths"]
 
@@ -87,6 +88,7 @@ def create_app(
         ),
         seeded_changes=clock.changes,
     )
+    ctx.coverage = Coverage.for_spec(spec)
     if options.validate_responses:
         ctx.validator = ResponseValidator.from_spec(spec.resolved)
         ctx.validator.precompile()

@@ -28,7 +28,12 @@ from mockgate.openapi.prefer import preferred_reply
 from mockgate.openapi.routes import RouteTable
 from mockgate.openapi.security import Credentials, Principal
 
-__all__ = ["Dispatcher", "to_response"]
+__all__ = ["BODY", "REFUSED", "Dispatcher", "to_response"]
+
+REFUSED = "mockgate.refused"
+"""Scope key: why the request's own shape was refused (security, parameters, body)."""
+BODY = "mockgate.body"
+"""Scope key: the request body as the operation read it."""
 
 log = logging.getLogger("mockgate")
 
@@ -56,7 +61,9 @@ class Dispatcher:
         found = scope.get("mockgate.resolved") or self.routes.resolve(method, path)
         try:
             if found is None:
-                raise MockError(**self._unrouted(method, path))
+                unrouted = self._unrouted(method, path)
+                scope[REFUSED] = unrouted["message"]
+                raise MockError(**unrouted)
             route, path_params = found
             operation = self.operations[route.operation_id]
             response = await self._serve(operation, path_params, scope, receive, info)
@@ -96,17 +103,24 @@ class Dispatcher:
                 cookies.append(text)
         raw_query = scope["query_string"]
         query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True))
-        principal = operation.security.authenticate(
-            Credentials(info.method, headers, cookies, query), self.verify
-        )
-        kwargs, errors = operation.parameters.read(path_params, query, headers, cookies)
-        if errors:
-            raise MockError(400, summary("parameter", errors), tuple(errors))
-        if operation.body is not None:
-            raw = await read_body(receive)
-            if raw is None:
-                raise MockError(413, "Request body is too large")
-            kwargs["body"] = operation.body.read(headers.get("content-type"), raw)
+        try:
+            principal = operation.security.authenticate(
+                Credentials(info.method, headers, cookies, query), self.verify
+            )
+            kwargs, errors = operation.parameters.read(path_params, query, headers, cookies)
+            if errors:
+                raise MockError(400, summary("parameter", errors), tuple(errors))
+            if operation.body is not None:
+                raw = await read_body(receive)
+                if raw is None:
+                    raise MockError(413, "Request body is too large")
+                kwargs["body"] = scope[BODY] = operation.body.read(headers.get("content-type"), raw)
+        except MockError as exc:
+            # The request's own shape refused (a 403 is a credential's rights, not its shape):
+            # a consumer violation (``reports.coverage``).
+            if exc.error.status != 403:
+                scope[REFUSED] = exc.error.message
+            raise
         if principal is not None:
             kwargs["user"] = principal.id
             kwargs["token_info"] = {"sub": principal.id, "principal": principal}

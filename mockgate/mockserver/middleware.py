@@ -17,7 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
 
 import orjson
 from starlette.datastructures import Headers
@@ -39,6 +39,7 @@ from mockgate.mockserver.asgi import (
     read_body,
     replay,
 )
+from mockgate.mockserver.dispatch import BODY, REFUSED
 from mockgate.mockserver.logs import access_entry, log_access
 from mockgate.mockserver.responses import (
     JSON_VALUE,
@@ -49,6 +50,7 @@ from mockgate.mockserver.responses import (
 )
 from mockgate.openapi.prefer import PreferError, parse_prefer
 from mockgate.openapi.schemas import ResponseValidator
+from mockgate.reports.coverage import Coverage, violation
 
 __all__ = ["ADMIN_PREFIX", "MAX_BODY_BYTES", "MockMiddleware"]
 
@@ -60,6 +62,7 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 200
 _REQUEST_ID = re.compile(r"[\x21-\x7e]{1,200}")
 _UNKNOWN = object()  # a buffered body whose value is not known without parsing it
+STUB_VIOLATES = "mockgate.stub_violates"  # scope key: a stub marked violates_spec answered
 log = logging.getLogger("mockgate.access")
 
 
@@ -107,18 +110,22 @@ class MockMiddleware:
         if too_large:
             error = ApiError(413, f"Request body larger than {MAX_BODY_BYTES} bytes")
             response, checked = error_response(ctx, error, info), False
+            scope[REFUSED] = error.message
         elif _oversized_head(scope["headers"]):
             error = ApiError(
                 431, f"Request headers over {MAX_HEADERS} lines or {MAX_HEADER_BYTES} bytes"
             )
             response, checked = error_response(ctx, error, info), False
+            scope[REFUSED] = error.message
         elif len(scope["query_string"]) > MAX_QUERY_BYTES:
             error = ApiError(414, f"Query string longer than {MAX_QUERY_BYTES} bytes")
             response, checked = error_response(ctx, error, info), False
+            scope[REFUSED] = error.message
         elif ctx.stubs and (stub := ctx.stubs.match(_stub_request(scope, body))) is not None:
             # A stub is the developer's override: it answers before faults, Prefer, the API's
             # guards and authentication; a deliberate violation is not self-validated.
             scope["mockgate.stub"] = stub.id
+            scope[STUB_VIOLATES] = stub.violates_spec
             response = await _stub_response(stub)
             checked = checked and not stub.violates_spec
         elif operation_id is not None:
@@ -219,6 +226,8 @@ class MockMiddleware:
         # a head refused with 431): then built now, so only what an entry shows stays in memory.
         size = raw_size(scope["path"], query, scope["headers"], body)
         ctx.journal.record(entry, size)
+        if ctx.coverage is not None:
+            _cover(ctx.coverage, scope, headers, query, captured, operation_id, entry)
         if ctx.options.access_log:
             # The path as sent (``raw_path``): the decoded one may hold a line break.
             target = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
@@ -232,6 +241,40 @@ class MockMiddleware:
                 scope["mockgate.request_id"],
             )
             log_access(log, access)
+
+
+def _cover(
+    coverage: Coverage,
+    scope: Scope,
+    headers: Headers,
+    query: bytes,
+    captured: _Captured,
+    operation_id: str | None,
+    entry: Callable[[], JournalEntry],
+) -> None:
+    """What the request used of the spec, and whether the spec refuses it (a consumer
+    violation: its shape refused, or a route the spec does not have, unless a stub marked
+    ``violates_spec`` answered it on purpose). The API's normal answers to a well-formed request
+    (an unknown id's 404, a state rule's 409) and its guards' (rate limits) are not violations."""
+    resolved = scope.get("mockgate.resolved")
+    coverage.record(
+        operation_id=operation_id,
+        method=scope["method"],
+        path=scope["path"],
+        status=captured.status,
+        query=parse_qs(query.decode("latin-1"), keep_blank_values=True) if query else None,
+        headers=headers,
+        path_params=resolved[1] if resolved else None,
+        body=scope.get(BODY),
+        response_body=captured.value,
+    )
+    if scope.get(STUB_VIOLATES):
+        return
+    reason = scope.get(REFUSED)
+    if reason is None and operation_id is None:
+        reason = f"{scope['method']} {scope['path']} is not an operation of the spec"
+    if reason is not None and captured.status >= 400:
+        coverage.add_violation(lambda: violation(entry(), reason))
 
 
 class _Captured:
@@ -257,11 +300,15 @@ class _Captured:
         self._replaced = False
         self.status = 500
         self.started = False
+        # The JSON value a ``JsonResponse`` encoded (coverage reads it: no parsing back).
+        self.value: Any = None
 
     async def send(self, message: Message) -> None:
         if self._replaced:  # the rest of a response whose changes could not be saved
             return
-        if message["type"] == "http.response.start":
+        if message["type"] == "http.response.body":
+            self.value = message.get(JSON_VALUE)
+        elif message["type"] == "http.response.start":
             try:
                 self._commit()
             except Exception as exc:

@@ -19,12 +19,14 @@ and headers, and streamed.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
 import anyio
 import anyio.to_thread
@@ -62,6 +64,7 @@ from mockgate.proxy.violations import (
     ViolationStore,
     excerpt,
 )
+from mockgate.reports.coverage import ConsumerViolation, Coverage
 
 __all__ = ["ADMIN_PREFIX", "Proxy", "ProxyApp", "ProxyOptions", "create_proxy_app", "proxy_of"]
 
@@ -105,6 +108,8 @@ class Proxy:
         self.redactor = Redactor.from_spec(spec.document)
         self.upstream = Upstream(upstream, timeout=self.options.timeout, transport=transport)
         self.violations = ViolationStore(self.options.max_violations)
+        # What the client's traffic used of the spec, and its requests outside the contract.
+        self.coverage = Coverage.for_spec(spec)
         self._limiter: anyio.CapacityLimiter | None = None
 
     async def _off_loop(self, function: Callable[..., T], *args: Any) -> T:
@@ -263,6 +268,7 @@ class Proxy:
         violation = self.violations.record(
             operation, exchange, request_problems, response_problems, replaced, unjudged
         )
+        _cover(self.coverage, operation, exchange, request_problems)
         if violation is not None:
             self._log(violation)
         if unjudged is not None:
@@ -444,12 +450,17 @@ class Proxy:
         error = _ADMIN.origin_refusal(_lower_headers(request), request.url.scheme)
         if error is not None:
             return _admin_error(error.status, error.message)
-        if path.rstrip("/") != f"{ADMIN_PREFIX}/violations":
+        endpoint = path.rstrip("/")
+        if endpoint not in (f"{ADMIN_PREFIX}/violations", f"{ADMIN_PREFIX}/coverage"):
             return _admin_error(404, f"No proxy endpoint at {path}; see {ADMIN_PREFIX}/violations")
+        coverage = endpoint.endswith("/coverage")
         if request.method == "GET":
-            return json_response(self.violations.to_json())
+            return json_response(self.coverage.to_json() if coverage else self.violations.to_json())
         if request.method == "DELETE":
-            self.violations.clear()
+            if coverage:
+                self.coverage.clear()
+            else:
+                self.violations.clear()
             return Response(status_code=204)
         return _admin_error(
             405, f"{request.method} is not allowed on {path}; use GET, DELETE", Allow="GET, DELETE"
@@ -549,6 +560,51 @@ def _passthrough(answer: UpstreamResponse) -> Response:
 # The proxy's admin endpoint only lists and clears what it saw: origin and Host rules, no token.
 _HOSTS = HostPolicy()
 _ADMIN = AdminPolicy()
+
+
+def _cover(
+    coverage: Coverage, operation: str, exchange: Exchange, request_problems: list[str]
+) -> None:
+    """The exchange into the coverage: bodies as far as the record kept them (a body cut to its
+    beginning is not JSON, and adds no properties); a request outside the contract is the
+    client's violation."""
+    in_spec = operation != NOT_IN_SPEC
+    coverage.record(
+        operation_id=operation if in_spec else None,
+        method=exchange.method,
+        path=exchange.path,
+        status=exchange.status,
+        query=parse_qs(exchange.query, keep_blank_values=True),
+        headers={name.lower(): value for name, value in exchange.request_headers.items()},
+        body=_json_or_none(exchange.request_body),
+        response_body=_json_or_none(exchange.response_body),
+    )
+    if request_problems or not in_spec:
+        reason = "; ".join(request_problems) or "not an operation of the spec"
+        request = {
+            "method": exchange.method,
+            "path": exchange.path,
+            "query": exchange.query,
+            "headers": exchange.request_headers,
+            "body": exchange.request_body,
+        }
+        coverage.add_violation(
+            ConsumerViolation(
+                exchange.method,
+                exchange.path,
+                operation if in_spec else None,
+                exchange.status,
+                reason,
+                request,
+            )
+        )
+
+
+def _json_or_none(text: str | None) -> Any:
+    try:
+        return None if not text else json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, cut short, or nested past Python's stack
+        return None
 
 
 def _lower_headers(request: Request) -> dict[str, str]:

@@ -79,7 +79,16 @@ def print_report(report: Report, console: Console) -> None:
         )
     for reason in report.skipped:
         console.print(f"[dim]skipped: {escape(safe(reason))}[/dim]")
-    colour = "green" if report.ok else "red" if report.failures else "yellow"
+    if report.coverage is not None:
+        for line in report.coverage.lines():
+            console.print(Text(safe(line)), soft_wrap=True)
+        for shortfall in report.coverage_shortfalls:
+            console.print(
+                Text(safe(f"below --min-coverage: {shortfall.describe()}"), style="red"),
+                soft_wrap=True,
+            )
+    failing = report.failures or report.coverage_shortfalls
+    colour = "green" if report.ok else "red" if failing else "yellow"
     verdict = f"[bold {colour}]{report.verdict}[/]"
     advisories = len(report.advisories)
     strict = " (failing: --strict)" if report.strict and advisories else ""

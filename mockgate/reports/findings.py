@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mockgate.reports.exchange import Exchange
+from mockgate.reports.provider_coverage import RunCoverage, Shortfall
 from mockgate.reports.secrets import Secrets
 
 __all__ = ["Finding", "FindingKind", "Report", "normalised"]
@@ -103,6 +104,8 @@ class Report:
     seed: int | None = None
     # Strict mode: advisories fail the run as contract findings do.
     strict: bool = False
+    # What the run exercised of the contract, and the --min-coverage thresholds it was held to.
+    coverage: RunCoverage | None = None
 
     @property
     def incomplete(self) -> bool:
@@ -122,8 +125,18 @@ class Report:
         return self.findings if self.strict else self.contract_findings
 
     @property
+    def coverage_shortfalls(self) -> tuple[Shortfall, ...]:
+        """The coverage thresholds the run did not meet: they fail it as findings do."""
+        return self.coverage.shortfalls if self.coverage is not None else ()
+
+    @property
     def ok(self) -> bool:
-        return not self.failures and not self.errors and not self.incomplete
+        return (
+            not self.failures
+            and not self.errors
+            and not self.incomplete
+            and not self.coverage_shortfalls
+        )
 
     @property
     def verdict(self) -> str:
@@ -131,7 +144,9 @@ class Report:
             return "interrupted"
         if self.failures:
             return "does not conform"
-        return "could not be judged" if self.errors else "conforms"
+        if self.errors:
+            return "could not be judged"
+        return "conforms, below the coverage thresholds" if self.coverage_shortfalls else "conforms"
 
     def add(self, finding: Finding) -> None:
         """Add ``finding``, or count it on the finding of the same cause (the first case that

@@ -4,8 +4,10 @@ One object: the report's own values (``api``, ``target``, ``verdict``, ``elapsed
 ``summary`` of counts, ``operations`` (operation -> check -> ``passed``/``failed`` counts, the
 ``seconds`` spent and a ``status``: ``passed``, ``failed`` or ``not applicable``), every finding
 with the response that showed it and its reproductions, the environment variables those read
-(``credentials``), errors, skipped parts and what each check asserts. Like every rendering, it
-holds none of the run's credentials, and every string is valid UTF-8.
+(``credentials``), errors, skipped parts and what each check asserts; ``coverage`` (the
+coverage model's data of what the run exercised) and ``coverage_summary`` (its figures against
+the spec, what is missing, the ``--min-coverage`` thresholds and the ones left unmet). Like
+every rendering, it holds none of the run's credentials, and every string is valid UTF-8.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ def report_json(report: Report) -> dict[str, Any]:
         "skipped": list(report.skipped),
         "checks": dict(sorted(report.check_docs.items())),
     }
+    if report.coverage is not None:
+        # The model's own data: a coverage file `mockgate coverage report` reads as it is.
+        data["coverage"] = report.coverage.coverage.to_json()
+        data["coverage_summary"] = report.coverage.to_json()
     cleaned: dict[str, Any] = _clean(data, report)
     return cleaned
 

@@ -1,5 +1,6 @@
 """JUnit XML: one test case per operation and check, failed with every finding of that pair,
-skipped where the check had nothing to judge; its time is the time spent judging it.
+skipped where the check had nothing to judge; its time is the time spent judging it. With
+``--min-coverage`` thresholds, one test case ``coverage``, failed with the ones left unmet.
 
 Whatever a server answered or a fuzzer sent, the file is well-formed XML 1.0 (characters XML
 cannot hold are written as visible escapes) and holds none of the run's credentials."""
@@ -29,6 +30,9 @@ def write_junit(report: Report, path: Path) -> None:
     )
     # Advisories outside strict mode: reported, apart, without failing anything.
     advisories = [] if report.strict else report.advisories
+    # The --min-coverage thresholds: one test case, failed with every threshold left unmet.
+    gated = report.coverage is not None and bool(report.coverage.thresholds)
+    shortfalls = report.coverage_shortfalls
     suite = ET.Element(
         "testsuite",
         name=f"mockgate.{report.api}",
@@ -38,8 +42,9 @@ def write_junit(report: Report, path: Path) -> None:
             + len(not_applicable)
             + len(report.errors)
             + len(interrupted)
+            + gated
         ),
-        failures=str(failures),
+        failures=str(failures + bool(shortfalls)),
         errors=str(len(report.errors) + len(interrupted)),
         skipped=str(len(report.skipped) + len(not_applicable)),
         time=f"{report.elapsed:.3f}",
@@ -79,6 +84,14 @@ def write_junit(report: Report, path: Path) -> None:
             suite, "testcase", classname=f"{report.api}.{operation}", name=check, time="0.000"
         )
         ET.SubElement(case, "skipped", message=f"not applicable: {check} judged nothing here")
+    if gated:
+        case = ET.SubElement(suite, "testcase", classname=f"{report.api}.suite", name="coverage")
+        if shortfalls:
+            text = "\n".join(s.describe(shown=50) for s in shortfalls)
+            failure = ET.SubElement(
+                case, "failure", type="coverage", message=shorten(text.splitlines()[0], 500)
+            )
+            failure.text = text
     for error in report.errors:
         case = ET.SubElement(suite, "testcase", classname=f"{report.api}.suite", name="run")
         ET.SubElement(case, "error", message=error[:500]).text = error

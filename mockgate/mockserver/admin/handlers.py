@@ -14,6 +14,7 @@ from mockgate.core.timestamps import format_timestamp
 from mockgate.mockserver.responses import encode_json
 from mockgate.openapi.schemas import ResponseValidator
 from mockgate.openapi.stubs import bind
+from mockgate.reports.coverage import Coverage
 
 JsonReply = tuple[Any, int]
 
@@ -145,6 +146,20 @@ def _no_stub(ctx: MockContext, stub_id: str) -> MockError:
 
 async def admin_list_violations(ctx: MockContext) -> JsonReply:
     return {"violations": list(ctx.violations)}, 200
+
+
+async def admin_get_coverage(ctx: MockContext, summary: bool = False) -> JsonReply:
+    coverage: Coverage = ctx.coverage
+    data = coverage.to_json()
+    if summary:
+        data["summary"] = coverage.summary(ctx.spec).to_json()
+    return data, 200
+
+
+async def admin_clear_coverage(ctx: MockContext) -> JsonReply:
+    coverage: Coverage = ctx.coverage
+    coverage.clear()
+    return None, 204
 
 
 async def admin_get_scenario(ctx: MockContext) -> JsonReply:
