@@ -389,7 +389,15 @@ def _run_suite(first: MockgateCheck) -> Report | Unusable:
             f"{settings.base_url_from} points at it.",
             first.nodeid,
         )
-    target = Target(settings.api, base_url=settings.base_url, credentials=settings.keys)
+    given_by = settings.keys_from
+    if not given_by.startswith("--"):  # the ini key: "the first key of mockgate_api_keys (...)"
+        given_by = f"key of {given_by}"
+    target = Target(
+        settings.api,
+        base_url=settings.base_url,
+        credentials=settings.keys,
+        credentials_given_by=given_by,
+    )
     refused = credentials_refused(target)
     if refused is not None:
         given = (

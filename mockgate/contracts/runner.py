@@ -33,6 +33,8 @@ class Target:
     app: Any = None
     credentials: tuple[str, ...] = ()  # API keys or session tokens; the first is the main one
     headers: dict[str, str] = field(default_factory=dict)  # sent as given on every request
+    # Where the user gave ``credentials``, as reproductions name it ("the first --api-key").
+    credentials_given_by: str = "--api-key"
 
     @property
     def label(self) -> str:
@@ -247,7 +249,9 @@ def _secrets(target: Target) -> Secrets:
     api_key_headers = [
         s["name"] for s in schemes.values() if s.get("type") == "apiKey" and s.get("in") == "header"
     ]
-    return Secrets.of(target.credentials, target.headers, api_key_headers)
+    return Secrets.of(
+        target.credentials, target.headers, api_key_headers, target.credentials_given_by
+    )
 
 
 def _selected(name: str, options: ConformanceOptions) -> bool:

@@ -65,12 +65,19 @@ class Secrets:
         credentials: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
         credential_headers: Iterable[str] = (),
+        credentials_given_by: str = "--api-key",
     ) -> Secrets:
         """The secrets of a run given ``credentials`` (``--api-key``, in order) and ``headers``
         (``--header``), of which those named in ``CREDENTIAL_HEADERS`` or
-        ``credential_headers`` (the spec's API-key headers) carry credentials."""
+        ``credential_headers`` (the spec's API-key headers) carry credentials.
+        ``credentials_given_by`` names where a reader gave the credentials ("the first
+        --api-key")."""
         found = [
-            Secret(value, "MOCKGATE_API_KEY" + (f"_{n}" if n > 1 else ""), _nth(n) + " --api-key")
+            Secret(
+                value,
+                "MOCKGATE_API_KEY" + (f"_{n}" if n > 1 else ""),
+                f"{_nth(n)} {credentials_given_by}",
+            )
             for n, value in enumerate(credentials, 1)
         ]
         secret_names = CREDENTIAL_HEADERS | {h.lower() for h in credential_headers}

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 from rich.console import Console
 
+from mockgate.contracts.conformance import ConformanceOptions
+from mockgate.contracts.runner import Target, VerifyOptions, verify
 from mockgate.reports.console import print_report
 from mockgate.reports.html import write_html
 from mockgate.reports.jsonreport import write_json
@@ -44,3 +46,16 @@ def test_no_output_of_a_run_holds_its_credentials(tmp_path: Path) -> None:
     reproductions = "\n".join(step for f in report.findings for step in f.reproduction)
     assert "$MOCKGATE_API_KEY_2" in reproductions  # the second user's requests, by its variable
     assert "[Filtered]" not in reproductions  # a runnable command, not schemathesis' mask
+
+
+def test_reproductions_name_where_the_credentials_were_given() -> None:
+    # The pytest plugin gives its keys as --mockgate-api-key: "set MOCKGATE_API_KEY to the
+    # first --api-key" would send its user looking for an option pytest does not have.
+    app = fasting_app()
+    tokens = fasting_tokens(app)[:1]
+    target = Target(
+        "fasting", app=app, credentials=tokens, credentials_given_by="--mockgate-api-key"
+    )
+    options = VerifyOptions(ConformanceOptions(max_examples=1, read_only=True), probes=False)
+    report = verify(target, options)
+    assert [s.source for s in report.secrets] == ["the first --mockgate-api-key"]

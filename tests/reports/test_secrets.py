@@ -27,6 +27,15 @@ def test_each_credential_is_named_by_a_variable_in_order() -> None:
     ]
 
 
+def test_credentials_are_named_where_the_user_gave_them() -> None:
+    # The pytest plugin's keys come from --mockgate-api-key, not the CLI's --api-key.
+    secrets = Secrets.of((TOKEN, SECOND), credentials_given_by="--mockgate-api-key")
+    assert [s.source for s in secrets] == [
+        "the first --mockgate-api-key",
+        "the second --mockgate-api-key",
+    ]
+
+
 @pytest.mark.parametrize(
     ("header", "value", "kept"),
     [
