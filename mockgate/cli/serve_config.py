@@ -11,7 +11,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,15 @@ import click
 from mockgate.apis.base import DATASETS
 from mockgate.apis.context import MockOptions
 from mockgate.core.access import allowed_host_entry, cors_origin_entry, is_loopback
-from mockgate.core.clock import Clock
+from mockgate.core.clock import ID_ANCHOR, Clock
 from mockgate.core.timestamps import parse_timestamp
 from mockgate.openapi.catalog import ApiSpec, bundled_apis
 
 __all__ = ["FROZEN_START", "ServeConfig"]
 
-# `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes.
-FROZEN_START = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
+# `--clock frozen` without `--start` pins time here, so the same seed gives the same bytes: the
+# instant seeded ids are anchored to, so timestamps and ids agree as they did when first seeded.
+FROZEN_START = ID_ANCHOR
 # `--host` values that listen on every interface: they name no host a client would use.
 _EVERY_INTERFACE = frozenset({"", "0.0.0.0", "::", "[::]"})
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # what a header value carries unchanged

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mockgate.core.journal import JournalEntry
@@ -123,14 +123,7 @@ class ConsumerViolation:
     request: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "operation_id": self.operation_id,
-            "status": self.status,
-            "reason": self.reason,
-            "request": self.request,
-        }
+        return asdict(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ConsumerViolation:
